@@ -1,0 +1,27 @@
+{
+    "name": "Customer Care Budget",
+    "version": "19.0.1.0.0",
+    "category": "Sales/Customer Care",
+    "sequence": 60,
+    "summary": "Plan, spend, control, post and evaluate the money spent on keeping customers",
+    "author": "customer_care_budget developers",
+    "license": "LGPL-3",
+    "depends": ["account", "mail"],
+    "data": [
+        "security/customer_care_security.xml",
+        "security/ir.model.access.csv",
+        "security/ir_rule.xml",
+        "data/care_tier_data.xml",
+        "data/ir_cron_data.xml",
+        "views/care_tier_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizard/care_tier_pin_views.xml",
+        "views/customer_care_menus.xml",
+    ],
+    "demo": [
+        "demo/customer_care_demo.xml",
+    ],
+    "installable": True,
+    "application": True,
+}

@@ -1,0 +1,131 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.fields import Domain
+
+MAX_CARE_SCORE = 15  # R + F + M, each scored 1-5
+
+
+class CareTier(models.Model):
+    """A customer value tier (客户价值等级).
+
+    Rule: a customer gets the highest tier (by minimum score) whose minimum RFM score its
+    score reaches. Tiers without a company are shared by all companies.
+    """
+
+    _name = "care.tier"
+    _description = "Customer Care Tier"
+    _order = "sequence, min_score desc, id"
+    _check_company_auto = True
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+
+    name = fields.Char(required=True, translate=True)
+    code = fields.Char(required=True, help="Short unique code, e.g. STRAT.")
+    sequence = fields.Integer(default=10)
+    color = fields.Integer(string="Colour")
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company",
+        index=True,
+        help="Leave empty to share the tier with every company.",
+    )
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
+    min_score = fields.Integer(
+        string="Minimum RFM Score",
+        required=True,
+        help="A customer reaches this tier when its RFM score (recency + frequency + monetary scores, "
+        "each 1-5, so 3-15) is at least this value; the highest tier reached wins. Customers never "
+        "invoiced score 0.",
+    )
+    annual_allowance = fields.Monetary(
+        string="Annual Allowance per Customer",
+        help="Default yearly care budget for one customer of this tier, in company currency.",
+    )
+    allocation_weight = fields.Float(
+        default=1.0,
+        help="Relative weight of one customer of this tier when a budget is allocated across tiers.",
+    )
+    description = fields.Text(translate=True)
+    partner_count = fields.Integer(string="Customers", compute="_compute_partner_count")
+
+    # ------------------------------------------------------------
+    # CONSTRAINTS
+    # ------------------------------------------------------------
+
+    _min_score_range = models.Constraint(
+        f"CHECK(min_score >= 0 AND min_score <= {MAX_CARE_SCORE})",
+        "The minimum RFM score of a tier must lie between 0 and 15.",
+    )
+    _annual_allowance_positive = models.Constraint(
+        "CHECK(annual_allowance >= 0)",
+        "The annual allowance of a tier cannot be negative.",
+    )
+    _allocation_weight_positive = models.Constraint(
+        "CHECK(allocation_weight >= 0)",
+        "The allocation weight of a tier cannot be negative.",
+    )
+
+    @api.constrains("code", "min_score", "company_id", "active")
+    def _check_unique_rule(self):
+        """Two tiers seen by the same company may share neither a code nor a minimum score:
+        the tier a score leads to would be ambiguous."""
+        for tier in self.filtered("active"):
+            same_scope = Domain("id", "!=", tier.id)
+            if tier.company_id:
+                same_scope &= Domain("company_id", "in", [tier.company_id.id, False])
+            clash = self.with_context(active_test=True).sudo().search(  # sudo: check tiers of all companies
+                same_scope & (Domain("code", "=", tier.code) | Domain("min_score", "=", tier.min_score)),
+                limit=1,
+            )
+            if clash:
+                raise ValidationError(self.env._(
+                    "Tier %(tier)s overlaps tier %(other)s: tiers of the same company need distinct "
+                    "codes and distinct minimum scores (both have code or score %(code)s / %(score)s).",
+                    tier=tier.name,
+                    other=clash.name,
+                    code=clash.code,
+                    score=clash.min_score,
+                ))
+
+    # ------------------------------------------------------------
+    # COMPUTE METHODS
+    # ------------------------------------------------------------
+
+    @api.depends("company_id")
+    @api.depends_context("company")
+    def _compute_currency_id(self):
+        for tier in self:
+            tier.currency_id = (tier.company_id or self.env.company).currency_id
+
+    @api.depends_context("company")
+    def _compute_partner_count(self):
+        counts = dict(self.env["res.partner"]._read_group(
+            [("care_tier_id", "in", self.ids)], ["care_tier_id"], ["__count"],
+        ))
+        for tier in self:
+            tier.partner_count = counts.get(tier, 0)
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_view_partners(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("customer_care_budget.res_partner_action_care_customers")
+        action["domain"] = [("care_tier_id", "=", self.id)]
+        return action
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_ladder(self, company):
+        """The active tiers ``company`` sees, highest minimum score first (see the class docstring)."""
+        return self.search([("company_id", "in", [company.id, False])], order="min_score desc, id")
+
+    def _pick_for_score(self, score):
+        """Among ``self`` (a ladder from :meth:`_get_ladder`), the tier ``score`` reaches."""
+        return next((tier for tier in self if score >= tier.min_score), self.browse())

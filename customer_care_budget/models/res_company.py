@@ -1,0 +1,92 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    # ------------------------------------------------------------
+    # FIELDS: segmentation settings (one set per company)
+    # ------------------------------------------------------------
+
+    care_window_days = fields.Integer(
+        string="Segmentation Window (days)",
+        default=365,
+        help="Posted customer invoices and refunds dated within this many days before today give a "
+        "customer's frequency and monetary value, and the two halves of the window feed the "
+        "at-risk rule.",
+    )
+    care_new_days = fields.Integer(
+        string="New Customer Period (days)",
+        default=90,
+        help="A customer whose first posted invoice is at most this many days old is in the 'New' stage.",
+    )
+    care_at_risk_drop_pct = fields.Float(
+        string="At-Risk Revenue Drop (%)",
+        default=50.0,
+        help="A customer is at risk when the revenue of the last half of the window fell by at least "
+        "this percentage against the half before.",
+    )
+    care_gap_factor = fields.Float(
+        string="At-Risk Gap Factor",
+        default=2.0,
+        help="A customer is also at risk when the days since the last purchase exceed the customer's "
+        "average gap between purchases times this factor (customers with two invoices or more).",
+    )
+    care_dormant_days = fields.Integer(
+        string="Dormant After (days)",
+        default=180,
+        help="A customer with no purchase for more than this many days is 'Dormant'.",
+    )
+    care_lost_days = fields.Integer(
+        string="Lost After (days)",
+        default=365,
+        help="A customer with no purchase for more than this many days is 'Lost'.",
+    )
+    care_gross_margin_pct = fields.Float(
+        string="Gross Margin (%)",
+        default=30.0,
+        help="Gross margin on revenue, used to turn revenue into customer lifetime value.",
+    )
+    care_relationship_years = fields.Float(
+        string="Expected Relationship (years)",
+        default=3.0,
+        help="How many years a customer is expected to stay, used for customer lifetime value.",
+    )
+
+    # ------------------------------------------------------------
+    # CONSTRAINTS
+    # ------------------------------------------------------------
+
+    @api.constrains(
+        "care_window_days", "care_new_days", "care_at_risk_drop_pct", "care_gap_factor",
+        "care_dormant_days", "care_lost_days", "care_gross_margin_pct", "care_relationship_years",
+    )
+    def _check_care_segmentation_settings(self):
+        for company in self:
+            if company.care_window_days < 2:
+                raise ValidationError(self.env._(
+                    "The segmentation window of %(company)s must be at least 2 days (it is split in two halves).",
+                    company=company.name,
+                ))
+            if min(company.care_new_days, company.care_dormant_days, company.care_lost_days) <= 0:
+                raise ValidationError(self.env._(
+                    "The new, dormant and lost periods of %(company)s must be positive numbers of days.",
+                    company=company.name,
+                ))
+            if company.care_dormant_days >= company.care_lost_days:
+                raise ValidationError(self.env._(
+                    "A customer must turn dormant before being lost: the dormant period (%(dormant)s days) "
+                    "must be shorter than the lost period (%(lost)s days).",
+                    dormant=company.care_dormant_days,
+                    lost=company.care_lost_days,
+                ))
+            for pct in (company.care_at_risk_drop_pct, company.care_gross_margin_pct):
+                if not 0 <= pct <= 100:
+                    raise ValidationError(self.env._(
+                        "Percentages must lie between 0 and 100 (got %(value)s).", value=pct,
+                    ))
+            if company.care_gap_factor <= 0 or company.care_relationship_years <= 0:
+                raise ValidationError(self.env._(
+                    "The at-risk gap factor and the expected relationship years must be positive.",
+                ))

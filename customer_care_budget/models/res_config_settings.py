@@ -1,0 +1,17 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    care_window_days = fields.Integer(related="company_id.care_window_days", readonly=False)
+    care_new_days = fields.Integer(related="company_id.care_new_days", readonly=False)
+    care_at_risk_drop_pct = fields.Float(related="company_id.care_at_risk_drop_pct", readonly=False)
+    care_gap_factor = fields.Float(related="company_id.care_gap_factor", readonly=False)
+    care_dormant_days = fields.Integer(related="company_id.care_dormant_days", readonly=False)
+    care_lost_days = fields.Integer(related="company_id.care_lost_days", readonly=False)
+    care_gross_margin_pct = fields.Float(related="company_id.care_gross_margin_pct", readonly=False)
+    care_relationship_years = fields.Float(related="company_id.care_relationship_years", readonly=False)
+
+    def action_care_recompute(self):
+        return self.env["res.partner"].action_care_recompute()

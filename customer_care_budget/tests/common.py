@@ -1,0 +1,92 @@
+from datetime import date, timedelta
+
+from freezegun import freeze_time
+
+from odoo import Command
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.mail.tests.common import mail_new_test_user
+
+
+class CareTestCommon(AccountTestInvoicingCommon):
+    """A company with explicit segmentation settings, the four data tiers and one user per group."""
+
+    today = date(2026, 6, 30)
+
+    @classmethod
+    def default_env_context(cls):
+        # tracking on: tier and stage changes must reach the chatter, and count in query budgets
+        return {}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.company_data["company"]
+        # the accounting test user runs the setups: let it configure Customer Care too
+        cls.env.user.group_ids |= cls.env.ref("customer_care_budget.group_care_admin")
+        cls.company.write({
+            "care_window_days": 364,  # halves of 182 days
+            "care_new_days": 90,
+            "care_at_risk_drop_pct": 50.0,
+            "care_gap_factor": 2.0,
+            "care_dormant_days": 180,
+            "care_lost_days": 365,
+            "care_gross_margin_pct": 40.0,
+            "care_relationship_years": 3.0,
+        })
+        cls.tier_strategic = cls.env.ref("customer_care_budget.care_tier_strategic")
+        cls.tier_key = cls.env.ref("customer_care_budget.care_tier_key")
+        cls.tier_standard = cls.env.ref("customer_care_budget.care_tier_standard")
+        cls.tier_basic = cls.env.ref("customer_care_budget.care_tier_basic")
+
+        companies = [Command.set(cls.company.ids)]
+        cls.care_user = cls._care_user("care_user", "customer_care_budget.group_care_user", companies)
+        cls.care_manager = cls._care_user("care_manager", "customer_care_budget.group_care_manager", companies)
+        cls.care_accountant = cls._care_user(
+            "care_accountant", "customer_care_budget.group_care_accountant", companies,
+        )
+        cls.care_admin = cls._care_user("care_admin", "customer_care_budget.group_care_admin", companies)
+
+    @classmethod
+    def _care_user(cls, login, group, company_ids):
+        return mail_new_test_user(
+            cls.env,
+            login=login,
+            name=login.replace("_", " ").title(),
+            groups=f"base.group_user,{group}",
+            company_id=company_ids[0][2][0],
+            company_ids=company_ids,
+        )
+
+    @classmethod
+    def _customer(cls, name, **values):
+        return cls.env["res.partner"].create({"name": name, "is_company": True, "customer_rank": 1, **values})
+
+    @classmethod
+    def _invoice(cls, partner, amount, days_ago, move_type="out_invoice", post=True, **values):
+        """A customer invoice (or refund) of ``amount`` untaxed, dated ``days_ago`` days before ``today``."""
+        return cls._create_invoice(
+            move_type=move_type,
+            invoice_date=cls.today - timedelta(days=days_ago),
+            post=post,
+            partner_id=partner,
+            invoice_line_ids=[cls._prepare_invoice_line(price_unit=amount, tax_ids=[])],
+            **values,
+        )
+
+    def _recompute(self, company=None, on_date=None):
+        """Run the recompute on a date, then what its commit runs (the chatter tracking)."""
+        with freeze_time(on_date or self.today):
+            changed = self.env["res.partner"]._care_recompute_company(company or self.company)
+            self.env.cr.precommit.run()
+        return changed
+
+    def _tracked_values(self, partner, fname):
+        """(old, new) of the tracked changes of ``fname`` on ``partner``, newest first."""
+        self.env.cr.precommit.run()
+        values = self.env["mail.tracking.value"].search([
+            ("mail_message_id.model", "=", "res.partner"),
+            ("mail_message_id.res_id", "=", partner.id),
+            ("field_id.name", "=", fname),
+        ], order="id desc")
+        return [(value.old_value_char, value.new_value_char) for value in values]
