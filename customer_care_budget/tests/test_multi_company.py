@@ -1,3 +1,7 @@
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
@@ -33,6 +37,21 @@ class TestMultiCompany(CareTestCommon):
         self._invoice(shared, 100.0, days_ago=300, company_id=self.company_b.id)
         self._recompute(self.company)
         self.assertFalse(shared.with_company(self.company_b).care_stage)
+
+    def test_daily_cron_recomputes_every_company(self):
+        shared = self._customer("Shared Customer")
+        self._invoice(shared, 900.0, days_ago=20)
+        self._invoice(shared, 100.0, days_ago=300, company_id=self.company_b.id)
+        IrCron = type(self.env["ir.cron"])
+        with (
+            freeze_time(self.today),
+            patch.object(IrCron, "_commit_progress", autospec=True, return_value=1.0) as commit_progress,
+        ):
+            self.env["res.partner"].sudo()._cron_care_recompute()  # as the cron: superuser, all companies
+        self.assertEqual(shared.with_company(self.company).care_stage, "new")
+        self.assertEqual(shared.with_company(self.company_b).care_stage, "dormant")
+        companies = self.env["res.company"].search_count([])
+        self.assertEqual(commit_progress.call_count, companies + 1, "progress is committed after each company")
 
     def test_company_tier_invisible_to_other_company(self):
         tier_b = self.env["care.tier"].create({
