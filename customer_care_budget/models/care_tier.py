@@ -1,6 +1,7 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
+from odoo.tools import SQL
 
 MAX_CARE_SCORE = 15  # R + F + M, each scored 1-5
 
@@ -106,6 +107,29 @@ class CareTier(models.Model):
         ))
         for tier in self:
             tier.partner_count = counts.get(tier, 0)
+
+    # ------------------------------------------------------------
+    # ORM OVERRIDES
+    # ------------------------------------------------------------
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_use(self):
+        """A tier still given to customers, in any company, is archived rather than deleted."""
+        self.env["res.partner"].flush_model(["care_tier_id", "care_pinned_tier_id"])
+        in_use = self.env.execute_query(SQL(
+            """
+            SELECT 1
+              FROM res_partner p, jsonb_each_text(COALESCE(p.care_tier_id, '{}') || COALESCE(p.care_pinned_tier_id, '{}')) t
+             WHERE t.value::int = ANY(%(tier_ids)s)
+             LIMIT 1
+            """,
+            tier_ids=self.ids,
+        ))
+        if in_use:
+            raise UserError(self.env._(
+                "Customers still belong to %(tiers)s: archive the tier instead of deleting it.",
+                tiers=", ".join(self.mapped("name")),
+            ))
 
     # ------------------------------------------------------------
     # ACTIONS

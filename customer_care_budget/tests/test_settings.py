@@ -1,6 +1,6 @@
 from psycopg2 import IntegrityError
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
@@ -56,3 +56,16 @@ class TestSettings(CareTestCommon):
             ):
                 self.env["care.tier"].create({"name": "Bad", "code": "BAD", **values})
                 self.env.flush_all()
+
+    def test_tier_in_use_cannot_be_deleted(self):
+        other_company = self.setup_other_company()["company"]
+        customer = self._customer("Tiered")
+        self._invoice(customer, 100.0, days_ago=5, company_id=other_company.id)
+        self._recompute(other_company)
+        tier = customer.with_company(other_company).care_tier_id
+        self.assertTrue(tier)
+        with self.assertRaisesRegex(UserError, "archive the tier"):
+            tier.unlink()
+        unused = self.env["care.tier"].create({"name": "Unused", "code": "UNUSED", "min_score": 1})
+        unused.unlink()
+        self.assertFalse(unused.exists())
