@@ -22,6 +22,5 @@
     "demo": [
         "demo/customer_care_demo.xml",
     ],
-    "installable": True,
     "application": True,
 }

@@ -119,7 +119,8 @@ class CareTier(models.Model):
         in_use = self.env.execute_query(SQL(
             """
             SELECT 1
-              FROM res_partner p, jsonb_each_text(COALESCE(p.care_tier_id, '{}') || COALESCE(p.care_pinned_tier_id, '{}')) t
+              FROM res_partner p,
+                   jsonb_each_text(COALESCE(p.care_tier_id, '{}') || COALESCE(p.care_pinned_tier_id, '{}')) t
              WHERE t.value::int = ANY(%(tier_ids)s)
              LIMIT 1
             """,

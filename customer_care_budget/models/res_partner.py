@@ -38,7 +38,6 @@ class ResPartner(models.Model):
 
     care_tier_id = fields.Many2one(
         "care.tier",
-        string="Care Tier",
         company_dependent=True,
         tracking=True,
         help="Customer value tier in the current company: the pinned tier if a manager pinned one, "
@@ -238,7 +237,8 @@ class ResPartner(models.Model):
 
     @api.model
     def _cron_care_recompute(self):
-        companies = self.env["res.company"].search([])
+        # every company, and companies are few
+        companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
         self.env["ir.cron"]._commit_progress(remaining=len(companies))
         for company in companies:
             self.with_company(company)._care_recompute_company(company)

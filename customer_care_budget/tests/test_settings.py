@@ -39,7 +39,9 @@ class TestSettings(CareTestCommon):
             self.env["care.tier"].create({"name": "Key Bis", "code": "KEY", "min_score": 11})
         # a company tier may not reuse the score of a shared tier either
         with self.assertRaises(ValidationError):
-            self.env["care.tier"].create({"name": "Key B", "code": "KEYB", "min_score": 10, "company_id": self.company.id})
+            self.env["care.tier"].create({
+                "name": "Key B", "code": "KEYB", "min_score": 10, "company_id": self.company.id,
+            })
 
     def test_tier_numbers_are_checked(self):
         for values in (

@@ -16,7 +16,7 @@ class TestTierPin(CareTestCommon):
     def _pin(self, tier, reason, user=None):
         user = user or self.care_manager
         action = self.customer.with_user(user).action_care_pin_tier()
-        wizard_form = Form(self.env[action["res_model"]].with_user(user).with_context(action["context"]))
+        wizard_form = Form(self.env[action["res_model"]].with_user(user).with_context(**action["context"]))
         wizard_form.tier_id = tier
         wizard_form.reason = reason
         wizard_form.save().action_pin()
@@ -65,7 +65,7 @@ class TestTierPin(CareTestCommon):
 
     def test_reason_is_required(self):
         action = self.customer.with_user(self.care_manager).action_care_pin_tier()
-        wizard_form = Form(self.env[action["res_model"]].with_user(self.care_manager).with_context(action["context"]))
+        wizard_form = Form(self.env[action["res_model"]].with_user(self.care_manager).with_context(**action["context"]))
         wizard_form.tier_id = self.tier_key
         with self.assertRaises(AssertionError):
             wizard_form.save()

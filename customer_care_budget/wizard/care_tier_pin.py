@@ -8,7 +8,7 @@ class CareTierPin(models.TransientModel):
     _description = "Pin Customer Care Tier"
 
     partner_ids = fields.Many2many("res.partner", string="Customers", required=True)
-    tier_id = fields.Many2one("care.tier", string="Tier", required=True)
+    tier_id = fields.Many2one("care.tier", required=True)
     reason = fields.Char(required=True, help="Why this tier overrides the computed one; logged in the chatter.")
 
     def action_pin(self):
