@@ -251,7 +251,8 @@ class ResPartner(models.Model):
         A few queries in all: one aggregate over the posted invoices, one read of the current values;
         then only the values that changed are written, in batches.
         """
-        partners = self.with_company(company)
+        # churn reasons are stored text: always in the company's language, whoever recomputes
+        partners = self.with_company(company).with_context(lang=company.partner_id.lang or self.env.lang)
         today = fields.Date.context_today(partners)
         rows = {row["partner_id"]: row for row in partners._care_invoice_aggregates(company, today)}
         ladder = self.env["care.tier"].with_company(company)._get_ladder(company)

@@ -1,4 +1,5 @@
 from . import test_access
+from . import test_i18n
 from . import test_lifecycle_stage
 from . import test_multi_company
 from . import test_performance

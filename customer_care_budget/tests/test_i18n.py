@@ -1,0 +1,38 @@
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import CareTestCommon
+
+
+@tagged("post_install", "-at_install")
+class TestTranslations(CareTestCommon):
+    """The addon speaks Simplified Chinese: data, fields, selections and error messages."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("zh_CN")
+        cls.env["ir.module.module"]._load_module_terms(["customer_care_budget"], ["zh_CN"], overwrite=True)
+        cls.care_user.lang = "zh_CN"
+
+    def test_data_and_fields_are_translated(self):
+        zh = self.env(context={"lang": "zh_CN"})
+        self.assertEqual(self.tier_key.with_env(zh).name, "重点")
+        self.assertEqual(zh["res.partner"]._fields["care_stage"].get_description(zh)["string"], "生命周期阶段")
+        stages = dict(zh["res.partner"]._fields["care_stage"]._description_selection(zh))
+        self.assertEqual(stages["at_risk"], "流失风险")
+        self.assertEqual(zh.ref("customer_care_budget.customer_care_menu_root").name, "客户维护")
+
+    def test_errors_speak_the_users_language(self):
+        customer = self._customer("顾客")
+        with self.assertRaisesRegex(AccessError, "只有客户维护主管"):
+            # the web client sends the user's language in the context
+            customer.with_user(self.care_user).with_context(lang=self.care_user.lang).write({"care_stage": "active"})
+
+    def test_churn_reason_in_company_language(self):
+        self.company.partner_id.lang = "zh_CN"
+        customer = self._customer("Declining")
+        self._invoice(customer, 1000.0, 300)
+        self._invoice(customer, 100.0, 30)
+        self._recompute()
+        self.assertIn("下降了 90%", customer.care_churn_reason)
