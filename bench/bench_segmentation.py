@@ -1,0 +1,154 @@
+"""Benchmark of the customer segmentation recompute.
+
+Fills a database that has customer_care_budget installed with N customers and M posted invoice
+lines (bulk SQL: data generation only), runs the recompute the daily cron runs, and prints its wall
+time and query count against the bare SQL aggregation it is built on (the floor).
+
+    python3 bench/bench_segmentation.py -c odoo.conf -d DB [--customers N] [--lines M]
+
+``scripts/bench`` creates a throwaway database, installs the addon and runs this.
+"""
+
+import argparse
+import time
+from datetime import timedelta
+
+LINES_PER_INVOICE = 4
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-c", "--config", required=True, help="Odoo configuration file")
+    parser.add_argument("-d", "--database", required=True, help="database with customer_care_budget installed")
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--lines", type=int, default=1_000_000, help="posted invoice lines")
+    return parser.parse_args()
+
+
+def generate(env, company, customers, lines):
+    """Customers and posted invoices (1 in 10 a refund) over two years, by bulk SQL."""
+    cr = env.cr
+    journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
+    account = journal.default_account_id
+    if not journal or not account:
+        raise SystemExit("the company has no sale journal with an income account: install a chart of accounts")
+    cr.execute(
+        """
+        INSERT INTO res_partner (name, complete_name, is_company, customer_rank, active, type,
+                                 autopost_bills, create_date, write_date)
+        SELECT 'Bench Customer ' || g, 'Bench Customer ' || g, TRUE, 1, TRUE, 'contact', 'ask', NOW(), NOW()
+          FROM generate_series(1, %(customers)s) g
+        RETURNING id
+        """,
+        {"customers": customers},
+    )
+    partner_ids = [row[0] for row in cr.fetchall()]
+    cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE id = ANY(%s)", [partner_ids])
+    invoices = max(lines // LINES_PER_INVOICE, 1)
+    cr.execute(
+        """
+        INSERT INTO account_move (move_type, state, auto_post, company_id, journal_id, currency_id,
+                                  partner_id, commercial_partner_id, date, invoice_date, name,
+                                  amount_untaxed, amount_untaxed_signed, amount_total, amount_total_signed,
+                                  create_date, write_date)
+        SELECT kind, 'posted', 'no', %(company)s, %(journal)s, %(currency)s, partner, partner, day, day,
+               'BENCH/' || g, amount, CASE WHEN kind = 'out_refund' THEN -amount ELSE amount END,
+               amount, CASE WHEN kind = 'out_refund' THEN -amount ELSE amount END, NOW(), NOW()
+          FROM (
+                SELECT g,
+                       (%(partner_ids)s::int[])[1 + (g::bigint * 7919) %% %(customers)s] AS partner,
+                       CURRENT_DATE - ((g::bigint * 104729) %% 730)::int AS day,
+                       CASE WHEN g %% 10 = 0 THEN 'out_refund' ELSE 'out_invoice' END AS kind,
+                       ROUND((50 + (g::bigint * 31) %% 5000)::numeric, 2) AS amount
+                  FROM generate_series(1, %(invoices)s) g
+               ) generated
+        RETURNING id, amount_untaxed, date
+        """,
+        {
+            "company": company.id, "journal": journal.id, "currency": company.currency_id.id,
+            "partner_ids": partner_ids, "customers": customers, "invoices": invoices,
+        },
+    )
+    cr.execute(
+        """
+        INSERT INTO account_move_line (move_id, display_type, company_id, journal_id, account_id, currency_id,
+                                       partner_id, date, parent_state, name, quantity, price_unit,
+                                       price_subtotal, balance, debit, credit, amount_currency)
+        SELECT m.id, 'product', m.company_id, m.journal_id, %(account)s, m.currency_id, m.partner_id, m.date,
+               'posted', 'Bench line', 1, m.amount_untaxed / %(per)s, m.amount_untaxed / %(per)s,
+               -m.amount_untaxed_signed / %(per)s, GREATEST(m.amount_untaxed_signed, 0) / %(per)s,
+               GREATEST(-m.amount_untaxed_signed, 0) / %(per)s, -m.amount_untaxed_signed / %(per)s
+          FROM account_move m, generate_series(1, %(per)s)
+         WHERE m.name LIKE 'BENCH/%%'
+        """,
+        {"account": account.id, "per": LINES_PER_INVOICE},
+    )
+    cr.execute("ANALYZE res_partner; ANALYZE account_move; ANALYZE account_move_line")
+    cr.commit()
+    return len(partner_ids), invoices, invoices * LINES_PER_INVOICE
+
+
+def measure(env, function):
+    env.invalidate_all()
+    queries = env.cr.sql_log_count
+    start = time.perf_counter()
+    result = function()
+    env.flush_all()
+    return time.perf_counter() - start, env.cr.sql_log_count - queries, result
+
+
+def main():
+    args = parse_args()
+    try:
+        import odoo  # noqa: PLC0415
+        from odoo import SUPERUSER_ID, api, fields  # noqa: PLC0415
+        from odoo.modules.registry import Registry  # noqa: PLC0415
+        from odoo.tools import config  # noqa: PLC0415
+    except ImportError as error:
+        raise SystemExit(f"Odoo 19 is not importable ({error}): see the README") from error
+
+    config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
+    odoo.tools.config["log_level"] = "warn"
+    registry = Registry(args.database)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        company = env.company
+        partners = env["res.partner"].with_company(company)
+        started = time.perf_counter()
+        customers, invoices, lines = generate(env, company, args.customers, args.lines)
+        generation = time.perf_counter() - started
+        today = fields.Date.context_today(partners)
+
+        floor, _queries, rows = measure(env, lambda: partners._care_invoice_aggregates(company, today))
+        first, first_queries, first_changes = measure(env, lambda: partners._care_recompute_company(company))
+        cr.commit()
+        again, again_queries, again_changes = measure(env, lambda: partners._care_recompute_company(company))
+        later, later_queries, later_changes = measure(
+            env, lambda: _recompute_on(partners, company, today + timedelta(days=30)),
+        )
+        cr.rollback()
+
+    print()
+    print("Customer segmentation benchmark")
+    print(f"  data: {customers:,} customers, {invoices:,} posted invoices, {lines:,} invoice lines "
+          f"(generated in {generation:.1f} s)")
+    print(f"  floor: bare SQL aggregation          {floor:8.2f} s   ({len(rows):,} customers aggregated)")
+    print(f"  recompute, first classification      {first:8.2f} s   {first_queries:6,} queries   "
+          f"{first_changes:,} customers written   ratio {first / floor:6.1f} x floor")
+    print(f"  recompute, nothing changed           {again:8.2f} s   {again_queries:6,} queries   "
+          f"{again_changes:,} customers written   ratio {again / floor:6.1f} x floor")
+    print(f"  recompute, 30 days later, tracked             {later:8.2f} s   {later_queries:6,} queries   "
+          f"{later_changes:,} customers written   ratio {later / floor:6.1f} x floor")
+
+
+def _recompute_on(partners, company, day):
+    from freezegun import freeze_time  # noqa: PLC0415
+
+    with freeze_time(day):
+        changes = partners._care_recompute_company(company)
+        partners.env.cr.precommit.run()  # the chatter tracking of tier and stage changes
+        return changes
+
+
+if __name__ == "__main__":
+    main()
