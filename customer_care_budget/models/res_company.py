@@ -54,6 +54,12 @@ class ResCompany(models.Model):
         help="How many years a customer is expected to stay, used for customer lifetime value.",
     )
 
+    care_warning_threshold = fields.Float(
+        string="Budget Warning Threshold (%)",
+        default=80.0,
+        help="Default consumption percentage at which a budget line warns the plan's responsible.",
+    )
+
     # ------------------------------------------------------------
     # CONSTRAINTS
     # ------------------------------------------------------------
@@ -61,6 +67,7 @@ class ResCompany(models.Model):
     @api.constrains(
         "care_window_days", "care_new_days", "care_at_risk_drop_pct", "care_gap_factor",
         "care_dormant_days", "care_lost_days", "care_gross_margin_pct", "care_relationship_years",
+        "care_warning_threshold",
     )
     def _check_care_segmentation_settings(self):
         for company in self:
@@ -81,7 +88,7 @@ class ResCompany(models.Model):
                     dormant=company.care_dormant_days,
                     lost=company.care_lost_days,
                 ))
-            for pct in (company.care_at_risk_drop_pct, company.care_gross_margin_pct):
+            for pct in (company.care_at_risk_drop_pct, company.care_gross_margin_pct, company.care_warning_threshold):
                 if not 0 <= pct <= 100:
                     raise ValidationError(self.env._(
                         "Percentages must lie between 0 and 100 (got %(value)s).", value=pct,

@@ -12,6 +12,7 @@ class ResConfigSettings(models.TransientModel):
     care_lost_days = fields.Integer(related="company_id.care_lost_days", readonly=False)
     care_gross_margin_pct = fields.Float(related="company_id.care_gross_margin_pct", readonly=False)
     care_relationship_years = fields.Float(related="company_id.care_relationship_years", readonly=False)
+    care_warning_threshold = fields.Float(related="company_id.care_warning_threshold", readonly=False)
 
     def action_care_recompute(self):
         return self.env["res.partner"].action_care_recompute()

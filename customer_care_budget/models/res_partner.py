@@ -251,8 +251,7 @@ class ResPartner(models.Model):
         A few queries in all: one aggregate over the posted invoices, one read of the current values;
         then only the values that changed are written, in batches.
         """
-        # churn reasons are stored text: always in the company's language, whoever recomputes
-        partners = self.with_company(company).with_context(lang=company.partner_id.lang or self.env.lang)
+        partners = self.with_company(company)
         today = fields.Date.context_today(partners)
         rows = {row["partner_id"]: row for row in partners._care_invoice_aggregates(company, today)}
         ladder = self.env["care.tier"].with_company(company)._get_ladder(company)
@@ -379,11 +378,14 @@ class ResPartner(models.Model):
 
     @api.model
     def _care_churn_reasons(self, row, company, today):
-        """The churn signals (互动频率降低、购买金额减少) that are on, in words."""
+        """The churn signals (互动频率降低、购买金额减少) that are on, in words.
+
+        Stored text: always in the company's language, whoever recomputes."""
+        company_env = self.with_context(lang=company.partner_id.lang or self.env.lang).env
         reasons = []
         early, late = row["revenue_early"], row["revenue_late"]
         if early > 0 and late <= early * (1 - company.care_at_risk_drop_pct / 100):
-            reasons.append(self.env._(
+            reasons.append(company_env._(
                 "revenue of the last %(days)s days fell %(drop)s%% against the %(days)s days before "
                 "(%(early)s to %(late)s)",
                 days=company.care_window_days // 2,
@@ -395,7 +397,7 @@ class ResPartner(models.Model):
             average_gap = (row["last_date"] - row["first_date"]).days / (row["invoice_count"] - 1)
             recency = (today - row["last_date"]).days
             if recency > average_gap * company.care_gap_factor:
-                reasons.append(self.env._(
+                reasons.append(company_env._(
                     "no purchase for %(recency)s days, more than %(factor)s x the average gap of %(gap)s days",
                     recency=recency,
                     factor=company.care_gap_factor,

@@ -46,6 +46,33 @@ class CareTestCommon(AccountTestInvoicingCommon):
             "care_accountant", "customer_care_budget.group_care_accountant", companies,
         )
         cls.care_admin = cls._care_user("care_admin", "customer_care_budget.group_care_admin", companies)
+        cls.care_manager_2 = cls._care_user("care_manager_2", "customer_care_budget.group_care_manager", companies)
+
+    @classmethod
+    def _budget(cls, lines=((1000.0, "2027-01-01", "2027-12-31"),), reserve=0.0, objectives=True, **values):
+        """A draft budget for 2027 with one KPI target and ``lines`` (amount, start, end) of gifts."""
+        gift = cls.env.ref("customer_care_budget.care_activity_gift")
+        return cls.env["care.budget"].with_user(cls.care_manager).create({
+            "name": "Care 2027",
+            "date_from": "2027-01-01",
+            "date_to": "2027-12-31",
+            "reserve_amount": reserve,
+            "objective_ids": [Command.create({"kpi": "retention_rate", "baseline": 70, "target": 80})]
+            if objectives else [],
+            "line_ids": [
+                Command.create({"activity_type_id": gift.id, "amount_original": amount, "date_from": start,
+                                "date_to": end})
+                for amount, start, end in lines
+            ],
+            **values,
+        })
+
+    @classmethod
+    def _approve(cls, budget):
+        """Submitted by its creator (care_manager), approved by another Manager (care_manager_2)."""
+        budget.with_user(cls.care_manager).action_submit()
+        budget.with_user(cls.care_manager_2).validate_tier()
+        return budget
 
     @classmethod
     def _care_user(cls, login, group, company_ids):

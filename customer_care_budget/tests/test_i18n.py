@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import CareTestCommon
@@ -22,6 +22,16 @@ class TestTranslations(CareTestCommon):
         stages = dict(zh["res.partner"]._fields["care_stage"]._description_selection(zh))
         self.assertEqual(stages["at_risk"], "流失风险")
         self.assertEqual(zh.ref("customer_care_budget.customer_care_menu_root").name, "客户维护")
+
+    def test_budget_planning_is_translated(self):
+        zh = self.env(context={"lang": "zh_CN"})
+        self.assertEqual(zh.ref("customer_care_budget.care_activity_gift").name, "礼品")
+        states = dict(zh["care.budget"]._fields["state"]._description_selection(zh))
+        self.assertEqual(states["to_approve"], "待审批")
+        self.assertEqual(zh["care.budget.line"]._fields["amount_planned"].get_description(zh)["string"], "调整后")
+        budget = self._budget(objectives=False)
+        with self.assertRaisesRegex(UserError, "KPI 目标"):
+            budget.with_user(self.care_manager).with_context(lang="zh_CN").action_submit()
 
     def test_errors_speak_the_users_language(self):
         customer = self._customer("顾客")

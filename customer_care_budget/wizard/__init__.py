@@ -1,1 +1,2 @@
+from . import care_budget_allocate
 from . import care_tier_pin

@@ -1,0 +1,282 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+
+class CareBudget(models.Model):
+    """A customer care budget plan (客户维护预算) for one company and period.
+
+    Approval goes through OCA tier validation (``_state_from`` → ``_state_to``). Once approved the
+    planned amounts only move through logged changes: transfers between lines and releases of the
+    contingency reserve (see ``care.budget.change``).
+    """
+
+    _name = "care.budget"
+    _description = "Customer Care Budget"
+    _inherit = ["mail.thread", "mail.activity.mixin", "tier.validation"]
+    _order = "date_from desc, id desc"
+    _check_company_auto = True
+
+    _state_from = ["to_approve"]
+    _state_to = ["approved"]
+    _cancel_state = "cancel"
+    _tier_validation_manual_config = False
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+
+    name = fields.Char(required=True, tracking=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True, readonly=True,
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date_from = fields.Date(string="Start Date", required=True, tracking=True)
+    date_to = fields.Date(string="End Date", required=True, tracking=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        default=lambda self: self.env.user,
+        tracking=True,
+        domain="[('share', '=', False)]",
+        help="Watches the consumption of this plan and is warned when a line crosses its threshold.",
+    )
+    description = fields.Html(string="Objectives", help="What this plan wants to achieve, in words.")
+    objective_ids = fields.One2many("care.budget.objective", "budget_id", string="KPI Targets", copy=True)
+    line_ids = fields.One2many("care.budget.line", "budget_id", string="Lines", copy=True)
+    change_ids = fields.One2many("care.budget.change", "budget_id", string="Changes")
+    analytic_account_id = fields.Many2one(
+        "account.analytic.account",
+        check_company=True,
+        tracking=True,
+        help="Analytic account the plan's spending is booked on; created in the Customer Care analytic "
+        "plan on approval unless one is chosen.",
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("to_approve", "To Approve"),
+            ("approved", "Approved"),
+            ("done", "Done"),
+            ("cancel", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        copy=False,
+        tracking=True,
+        index=True,
+    )
+    requested_by_id = fields.Many2one("res.users", copy=False, readonly=True)
+    reserve_amount = fields.Monetary(
+        string="Contingency Reserve",
+        tracking=True,
+        help="Money kept aside for the unexpected (预留应急资金); only released into lines by a Manager, "
+        "with a reason.",
+    )
+    reserve_percent = fields.Float(
+        string="Reserve (%)",
+        compute="_compute_reserve_percent",
+        inverse="_inverse_reserve_percent",
+        help="The reserve as a percentage of the planned lines; setting it sets the reserve amount.",
+    )
+    amount_planned = fields.Monetary(
+        string="Planned",
+        compute="_compute_amounts",
+        store=True,
+        help="Sum of the lines' planned amounts, transfers and releases included.",
+    )
+    reserve_released = fields.Monetary(
+        compute="_compute_amounts",
+        store=True,
+    )
+    reserve_unallocated = fields.Monetary(
+        string="Unallocated Reserve",
+        compute="_compute_amounts",
+        store=True,
+        help="Reserve not yet released into lines.",
+    )
+    amount_total = fields.Monetary(
+        string="Total Budget",
+        compute="_compute_amounts",
+        store=True,
+        help="Planned lines plus the unallocated reserve: transfers and releases never change it.",
+    )
+    line_count = fields.Integer(compute="_compute_line_count")
+
+    # ------------------------------------------------------------
+    # CONSTRAINTS
+    # ------------------------------------------------------------
+
+    _dates_ordered = models.Constraint(
+        "CHECK(date_from <= date_to)", "The start date of a budget must not be after its end date.",
+    )
+    _reserve_positive = models.Constraint(
+        "CHECK(reserve_amount >= 0)", "The contingency reserve cannot be negative.",
+    )
+
+    @api.constrains("reserve_amount", "line_ids")
+    def _check_reserve(self):
+        for budget in self:
+            if budget.reserve_amount > budget.amount_planned + budget.reserve_released:
+                raise ValidationError(self.env._(
+                    "The contingency reserve (%(reserve)s) of %(budget)s cannot exceed the planned lines "
+                    "(%(planned)s).",
+                    reserve=budget.currency_id.format(budget.reserve_amount),
+                    budget=budget.name,
+                    planned=budget.currency_id.format(budget.amount_planned - budget.reserve_released),
+                ))
+
+    # ------------------------------------------------------------
+    # COMPUTE METHODS
+    # ------------------------------------------------------------
+
+    @api.depends("reserve_amount", "amount_planned")
+    def _compute_reserve_percent(self):
+        for budget in self:
+            base = budget.amount_planned - budget.reserve_released
+            budget.reserve_percent = 100 * budget.reserve_amount / base if base else 0.0
+
+    def _inverse_reserve_percent(self):
+        for budget in self:
+            base = budget.amount_planned - budget.reserve_released
+            budget.reserve_amount = budget.currency_id.round(base * budget.reserve_percent / 100)
+
+    @api.depends("line_ids.amount_planned", "reserve_amount", "change_ids.amount", "change_ids.change_type")
+    def _compute_amounts(self):
+        for budget in self:
+            released = sum(budget.change_ids.filtered(lambda change: change.change_type == "release").mapped("amount"))
+            budget.amount_planned = sum(budget.line_ids.mapped("amount_planned"))
+            budget.reserve_released = released
+            budget.reserve_unallocated = budget.reserve_amount - released
+            budget.amount_total = budget.amount_planned + budget.reserve_unallocated
+
+    def _compute_line_count(self):
+        counts = dict(self.env["care.budget.line"]._read_group(
+            [("budget_id", "in", self.ids)], ["budget_id"], ["__count"],
+        ))
+        for budget in self:
+            budget.line_count = counts.get(budget, 0)
+
+    # ------------------------------------------------------------
+    # ORM OVERRIDES
+    # ------------------------------------------------------------
+
+    def write(self, vals):
+        if "reserve_amount" in vals or "reserve_percent" in vals:
+            self._check_state("draft", self.env._("The contingency reserve is fixed once the plan is submitted."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_not_draft(self):
+        if any(budget.state not in ("draft", "cancel") for budget in self):
+            raise UserError(self.env._("Only draft or cancelled budgets can be deleted; cancel it first."))
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_submit(self):
+        self._check_can_submit()
+        self.write({"state": "to_approve", "requested_by_id": self.env.uid})
+        for budget in self:
+            if budget.need_validation:
+                budget.request_validation()
+                budget._schedule_approval_activities()
+            else:
+                budget._do_approve()
+
+    def validate_tier(self):
+        if any(budget.requested_by_id == self.env.user for budget in self):
+            raise UserError(self.env._("You cannot approve a budget you submitted yourself."))
+        res = super().validate_tier()
+        self.filtered(lambda budget: budget.validation_status == "validated")._do_approve()
+        return res
+
+    def action_reset_to_draft(self):
+        for budget in self:
+            if budget.state != "to_approve":
+                raise UserError(self.env._("Only a budget waiting for approval can be reset to draft."))
+            if budget.requested_by_id != self.env.user and not self.env.user.has_group(
+                "customer_care_budget.group_care_manager"
+            ):
+                raise UserError(self.env._("Only the requester or a Customer Care Manager can reset it."))
+        self.restart_validation()
+        self.activity_unlink(["customer_care_budget.mail_activity_care_budget_approval"])
+        self.write({"state": "draft"})
+
+    def action_cancel(self):
+        self._check_state(("draft", "to_approve", "approved"), self.env._("This budget cannot be cancelled."))
+        self.activity_unlink(["customer_care_budget.mail_activity_care_budget_approval"])
+        self.with_context(skip_validation_check=True).write({"state": "cancel"})
+
+    def action_done(self):
+        self._check_state("approved", self.env._("Only an approved budget can be closed."))
+        self.write({"state": "done"})
+
+    def action_open_change(self):
+        self.ensure_one()
+        self._check_state("approved", self.env._("Amounts can only be moved on an approved budget."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Move Budget"),
+            "res_model": "care.budget.change",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_budget_id": self.id,
+                "default_change_type": self.env.context.get("change_type", "transfer"),
+            },
+        }
+
+    def action_view_lines(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("customer_care_budget.care_budget_line_action")
+        action["domain"] = [("budget_id", "=", self.id)]
+        action["context"] = {"default_budget_id": self.id}
+        return action
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    def _check_state(self, states, message):
+        states = [states] if isinstance(states, str) else states
+        if any(budget.state not in states for budget in self):
+            raise UserError(message)
+
+    def _check_can_submit(self):
+        self._check_state("draft", self.env._("Only a draft budget can be submitted."))
+        for budget in self:
+            if not budget.objective_ids:
+                raise UserError(self.env._("Add at least one KPI target to %(budget)s before submitting it.",
+                                           budget=budget.name))
+            if not budget.line_ids:
+                raise UserError(self.env._("Add budget lines to %(budget)s before submitting it.", budget=budget.name))
+            budget.line_ids._check_dates_inside_budget()
+
+    def _schedule_approval_activities(self):
+        for review in self.review_ids.filtered(lambda review: review.status == "pending"):
+            for reviewer in review.reviewer_ids:
+                self.activity_schedule(
+                    "customer_care_budget.mail_activity_care_budget_approval",
+                    user_id=reviewer.id,
+                    note=self.env._("Please review the budget %(budget)s.", budget=self.name),
+                )
+
+    def _do_approve(self):
+        # need_validation has no dependencies in base_tier_validation: drop the value cached at submission
+        self.invalidate_recordset(["need_validation"])
+        for budget in self.filtered(lambda budget: budget.state == "to_approve"):
+            budget.write({
+                "state": "approved",
+                "analytic_account_id": (budget.analytic_account_id or budget._create_analytic_account()).id,
+            })
+            budget.activity_feedback(["customer_care_budget.mail_activity_care_budget_approval"])
+
+    def _create_analytic_account(self):
+        self.ensure_one()
+        # sudo: the approving Care Manager need not hold accounting rights to open the plan's account
+        return self.env["account.analytic.account"].sudo().create({
+            "name": self.name,
+            "plan_id": self.env.ref("customer_care_budget.analytic_plan_customer_care").id,
+            "company_id": self.company_id.id,
+        })

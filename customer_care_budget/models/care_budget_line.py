@@ -1,0 +1,164 @@
+from collections import defaultdict
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools import split_amount
+
+
+class CareBudgetLine(models.Model):
+    """A budget line (预算明细): an amount for one activity, tier or key account, and period."""
+
+    _name = "care.budget.line"
+    _description = "Customer Care Budget Line"
+    _order = "budget_id, date_from, activity_type_id, tier_id, id"
+    _check_company_auto = True
+    _rec_names_search = ["activity_type_id", "tier_id", "partner_id"]
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+
+    budget_id = fields.Many2one("care.budget", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="budget_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="budget_id.currency_id")
+    state = fields.Selection(related="budget_id.state", string="Budget State")
+    activity_type_id = fields.Many2one("care.activity.type", required=True, check_company=True, index=True)
+    tier_id = fields.Many2one("care.tier", check_company=True, index=True, help="Leave empty for every tier.")
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Key Account",
+        index="btree_not_null",
+        domain="['|', ('is_company', '=', True), ('parent_id', '=', False)]",
+        help="A named customer this line is reserved for.",
+    )
+    date_from = fields.Date(string="Start Date", required=True)
+    date_to = fields.Date(string="End Date", required=True)
+    amount_original = fields.Monetary(
+        string="Planned",
+        required=True,
+        help="The amount planned before approval; locked once the budget is submitted.",
+    )
+    amount_planned = fields.Monetary(
+        string="Revised",
+        compute="_compute_amount_planned",
+        store=True,
+        help="Planned amount plus transfers and reserve releases since approval.",
+    )
+    cost_behaviour = fields.Selection(
+        related="activity_type_id.cost_behaviour", store=True, readonly=False, string="Cost Behaviour",
+    )
+    warning_threshold = fields.Float(
+        string="Warning at (%)",
+        default=lambda self: self.env.company.care_warning_threshold,
+        help="Consumption percentage at which the plan's responsible is warned.",
+    )
+    notes = fields.Text()
+
+    # ------------------------------------------------------------
+    # CONSTRAINTS
+    # ------------------------------------------------------------
+
+    _amount_positive = models.Constraint(
+        "CHECK(amount_original > 0)", "The planned amount of a budget line must be positive.",
+    )
+    _dates_ordered = models.Constraint(
+        "CHECK(date_from <= date_to)", "The start date of a budget line must not be after its end date.",
+    )
+    _warning_threshold_range = models.Constraint(
+        "CHECK(warning_threshold > 0 AND warning_threshold <= 100)",
+        "The warning threshold must lie between 0 and 100 %.",
+    )
+
+    @api.constrains("date_from", "date_to", "budget_id")
+    def _check_dates_inside_budget(self):
+        for line in self:
+            budget = line.budget_id
+            if line.date_from < budget.date_from or line.date_to > budget.date_to:
+                raise ValidationError(self.env._(
+                    "The line %(line)s (%(start)s to %(end)s) lies outside the budget period "
+                    "%(budget_start)s to %(budget_end)s.",
+                    line=line.display_name, start=line.date_from, end=line.date_to,
+                    budget_start=budget.date_from, budget_end=budget.date_to,
+                ))
+
+    # ------------------------------------------------------------
+    # COMPUTE METHODS
+    # ------------------------------------------------------------
+
+    @api.depends("activity_type_id", "tier_id", "partner_id", "date_from", "date_to")
+    def _compute_display_name(self):
+        for line in self:
+            segment = line.partner_id.name or line.tier_id.name or self.env._("All tiers")
+            line.display_name = f"{line.activity_type_id.name or ''} / {segment} / {line.date_from or ''}"
+
+    @api.depends("amount_original", "budget_id.change_ids.amount")
+    def _compute_amount_planned(self):
+        moved = defaultdict(float)
+        for change in self.budget_id.change_ids:
+            moved[change.line_to_id] += change.amount
+            moved[change.line_from_id] -= change.amount
+        for line in self:
+            line.amount_planned = line.amount_original + moved[line]
+
+    # ------------------------------------------------------------
+    # ORM OVERRIDES
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        budgets = self.env["care.budget"].browse([vals.get("budget_id") for vals in vals_list])
+        budgets._check_state("draft", self.env._("Lines can only be added to a draft budget."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.keys() - {"notes", "warning_threshold"}:
+            self.budget_id._check_state(
+                "draft",
+                self.env._("The lines of a submitted budget are locked: use Transfer or Release Reserve."),
+            )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_not_draft(self):
+        self.budget_id._check_state("draft", self.env._("Lines of a submitted budget cannot be deleted."))
+
+    # ------------------------------------------------------------
+    # ACTIONS: planning helpers
+    # ------------------------------------------------------------
+
+    def action_split_by_month(self):
+        return self._split(months=1)
+
+    def action_split_by_quarter(self):
+        return self._split(months=3)
+
+    def _split(self, months):
+        """Replace each line by one line per period, the amount spread evenly (cents conserved)."""
+        self.budget_id._check_state("draft", self.env._("Only lines of a draft budget can be split."))
+        new_lines = self.browse()
+        for line in self:
+            periods = _periods(line.date_from, line.date_to, months)
+            amounts = split_amount(line.amount_original, [1] * len(periods), line.currency_id)
+            new_lines |= self.create([
+                dict(line.copy_data()[0], date_from=start, date_to=end, amount_original=amount)
+                for (start, end), amount in zip(periods, amounts)
+            ])
+        self.unlink()
+        return new_lines
+
+
+def _periods(date_from, date_to, months):
+    """Calendar periods of ``months`` months covering [date_from, date_to], clipped to it."""
+    periods = []
+    start = date_from
+    while start <= date_to:
+        period_start = start.replace(day=1)
+        if months == 3:
+            period_start = period_start.replace(month=3 * ((start.month - 1) // 3) + 1)
+        end = min(period_start + relativedelta(months=months, days=-1), date_to)
+        periods.append((start, end))
+        start = end + relativedelta(days=1)
+    return periods
