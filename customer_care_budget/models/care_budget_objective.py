@@ -40,3 +40,13 @@ class CareBudgetObjective(models.Model):
     def _compute_unit(self):
         for objective in self:
             objective.unit = KPI_UNITS.get(objective.kpi, "")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        budgets = self.env["care.budget"].browse([vals.get("budget_id") for vals in vals_list])
+        budgets._check_state("draft", self.env._("The objectives of a submitted budget are locked."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.budget_id._check_state("draft", self.env._("The objectives of a submitted budget are locked."))
+        return super().write(vals)

@@ -70,7 +70,10 @@ class TestBudgetPlanning(CareTestCommon):
             budget.line_ids.with_user(self.care_manager).write({"amount_original": 5000.0})
         with self.assertRaises(UserError):
             budget.line_ids.with_user(self.care_manager).unlink()
+        with self.assertRaisesRegex(UserError, "objectives"):
+            budget.objective_ids.with_user(self.care_manager).write({"target": 99.0})
         self.assertEqual(budget.amount_planned, 1000.0)
+        self.assertEqual(budget.objective_ids.target, 80.0)
 
     def test_split_by_month_conserves_cents(self):
         budget = self._budget(lines=[(1000.0, "2027-01-15", "2027-03-31")])
