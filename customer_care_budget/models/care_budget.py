@@ -12,7 +12,7 @@ class CareBudget(models.Model):
 
     _name = "care.budget"
     _description = "Customer Care Budget"
-    _inherit = ["mail.thread", "mail.activity.mixin", "tier.validation"]
+    _inherit = ["care.approval.mixin"]
     _order = "date_from desc, id desc"
     _check_company_auto = True
 
@@ -20,6 +20,7 @@ class CareBudget(models.Model):
     _state_to = ["approved"]
     _cancel_state = "cancel"
     _tier_validation_manual_config = False
+    _approval_activity_type = "customer_care_budget.mail_activity_care_budget_approval"
 
     # ------------------------------------------------------------
     # FIELDS
@@ -47,6 +48,9 @@ class CareBudget(models.Model):
     analytic_account_id = fields.Many2one(
         "account.analytic.account",
         check_company=True,
+        domain=lambda self: [
+            ("root_plan_id", "=", self.env.ref("customer_care_budget.analytic_plan_customer_care").id),
+        ],
         tracking=True,
         help="Analytic account the plan's spending is booked on; created in the Customer Care analytic "
         "plan on approval unless one is chosen.",
@@ -101,6 +105,23 @@ class CareBudget(models.Model):
         help="Planned lines plus the unallocated reserve: transfers and releases never change it.",
     )
     line_count = fields.Integer(compute="_compute_line_count")
+    expense_count = fields.Integer(compute="_compute_expense_count")
+    amount_committed = fields.Monetary(
+        string="Committed",
+        compute="_compute_consumption",
+        help="Approved expenses not yet posted, on all lines.",
+    )
+    amount_actual = fields.Monetary(
+        string="Actual",
+        compute="_compute_consumption",
+        help="Posted expenses and journal items booked on the plan's analytic account, on all lines.",
+    )
+    amount_available = fields.Monetary(
+        string="Available",
+        compute="_compute_consumption",
+        help="Planned lines minus committed minus actual (the unallocated reserve is not included).",
+    )
+    consumption = fields.Float(string="Consumption (%)", compute="_compute_consumption")
 
     # ------------------------------------------------------------
     # CONSTRAINTS
@@ -112,6 +133,17 @@ class CareBudget(models.Model):
     _reserve_positive = models.Constraint(
         "CHECK(reserve_amount >= 0)", "The contingency reserve cannot be negative.",
     )
+
+    @api.constrains("analytic_account_id")
+    def _check_analytic_account(self):
+        plan = self.env.ref("customer_care_budget.analytic_plan_customer_care")
+        for budget in self.filtered("analytic_account_id"):
+            if budget.analytic_account_id.root_plan_id != plan:
+                raise ValidationError(self.env._(
+                    "The analytic account of %(budget)s must belong to the %(plan)s analytic plan: its journal "
+                    "items are what the budget counts.",
+                    budget=budget.name, plan=plan.name,
+                ))
 
     @api.constrains("reserve_amount", "line_ids")
     def _check_reserve(self):
@@ -156,6 +188,16 @@ class CareBudget(models.Model):
         for budget in self:
             budget.line_count = counts.get(budget, 0)
 
+    def _compute_expense_count(self):
+        counts = dict(self.env["care.expense"]._read_group(
+            [("budget_id", "in", self.ids)], ["budget_id"], ["__count"],
+        ))
+        for budget in self:
+            budget.expense_count = counts.get(budget, 0)
+
+    def _compute_consumption(self):
+        self.env["care.budget.report"]._assign_consumption(self, "budget_id")
+
     # ------------------------------------------------------------
     # ORM OVERRIDES
     # ------------------------------------------------------------
@@ -180,7 +222,7 @@ class CareBudget(models.Model):
         for budget in self:
             if budget.need_validation:
                 budget.request_validation()
-                budget._schedule_approval_activities()
+                budget._sync_approval_activities()
             else:
                 budget._do_approve()
 
@@ -200,12 +242,18 @@ class CareBudget(models.Model):
             ):
                 raise UserError(self.env._("Only the requester or a Customer Care Manager can reset it."))
         self.restart_validation()
-        self.activity_unlink(["customer_care_budget.mail_activity_care_budget_approval"])
+        self.activity_unlink([self._approval_activity_type])
         self.write({"state": "draft"})
 
     def action_cancel(self):
         self._check_state(("draft", "to_approve", "approved"), self.env._("This budget cannot be cancelled."))
-        self.activity_unlink(["customer_care_budget.mail_activity_care_budget_approval"])
+        spent = self.filtered(lambda budget: budget.amount_committed or budget.amount_actual)
+        if spent:
+            raise UserError(self.env._(
+                "%(budget)s has approved or posted spending: close it instead of cancelling it.",
+                budget=spent[0].name,
+            ))
+        self.activity_unlink([self._approval_activity_type])
         self.with_context(skip_validation_check=True).write({"state": "cancel"})
 
     def action_done(self):
@@ -226,6 +274,13 @@ class CareBudget(models.Model):
                 "default_change_type": self.env.context.get("change_type", "transfer"),
             },
         }
+
+    def action_view_expenses(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("customer_care_budget.care_expense_action_all")
+        action["domain"] = [("budget_id", "=", self.id)]
+        action["context"] = {}
+        return action
 
     def action_view_lines(self):
         self.ensure_one()
@@ -253,14 +308,8 @@ class CareBudget(models.Model):
                 raise UserError(self.env._("Add budget lines to %(budget)s before submitting it.", budget=budget.name))
             budget.line_ids._check_dates_inside_budget()
 
-    def _schedule_approval_activities(self):
-        for review in self.review_ids.filtered(lambda review: review.status == "pending"):
-            for reviewer in review.reviewer_ids:
-                self.activity_schedule(
-                    "customer_care_budget.mail_activity_care_budget_approval",
-                    user_id=reviewer.id,
-                    note=self.env._("Please review the budget %(budget)s.", budget=self.name),
-                )
+    def _approval_activity_note(self):
+        return self.env._("Please review the budget %(budget)s.", budget=self.name)
 
     def _do_approve(self):
         # need_validation has no dependencies in base_tier_validation: drop the value cached at submission
@@ -270,7 +319,7 @@ class CareBudget(models.Model):
                 "state": "approved",
                 "analytic_account_id": (budget.analytic_account_id or budget._create_analytic_account()).id,
             })
-            budget.activity_feedback(["customer_care_budget.mail_activity_care_budget_approval"])
+        self._sync_approval_activities()
 
     def _create_analytic_account(self):
         self.ensure_one()

@@ -67,13 +67,18 @@ class CareBudgetChange(models.Model):
             raise AccessError(self.env._("Only a Customer Care Manager can move budget."))
         budgets = self.env["care.budget"].browse([vals.get("budget_id") for vals in vals_list])
         budgets._check_state("approved", self.env._("Amounts can only be moved on an approved budget."))
+        lines = self.env["care.budget.line"]
         for vals in vals_list:
             if vals.get("change_type") == "release":
                 vals["line_from_id"] = False
+            lines |= lines.browse(filter(None, [vals.get("line_from_id"), vals.get("line_to_id")]))
+        lines._lock_for_consumption()
+        for vals in vals_list:
             self._check_available(vals)
         changes = super().create(vals_list)
         for change in changes:
             change.budget_id.message_post(body=change._describe())
+        lines._update_warning()
         return changes
 
     @api.ondelete(at_uninstall=False)
@@ -93,15 +98,15 @@ class CareBudgetChange(models.Model):
 
     @api.model
     def _check_available(self, vals):
-        """Neither the source line nor the reserve may go below zero."""
+        """Neither the source line's available amount nor the reserve may go below zero."""
         budget = self.env["care.budget"].browse(vals["budget_id"])
         currency, amount = budget.currency_id, vals.get("amount", 0.0)
         if vals.get("change_type", "transfer") == "transfer":
             source = self.env["care.budget.line"].browse(vals.get("line_from_id"))
-            if source and currency.compare_amounts(amount, source.amount_planned) > 0:
+            if source and currency.compare_amounts(amount, source.amount_available) > 0:
                 raise ValidationError(self.env._(
-                    "The line %(line)s has only %(left)s left to transfer.",
-                    line=source.display_name, left=currency.format(source.amount_planned),
+                    "The line %(line)s has only %(left)s left to transfer (committed and actual spending stay).",
+                    line=source.display_name, left=currency.format(source.amount_available),
                 ))
         elif currency.compare_amounts(amount, budget.reserve_unallocated) > 0:
             raise ValidationError(self.env._(

@@ -4,6 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from ..tools import split_amount
 
@@ -56,6 +57,42 @@ class CareBudgetLine(models.Model):
         help="Consumption percentage at which the plan's responsible is warned.",
     )
     notes = fields.Text()
+    expense_ids = fields.One2many("care.expense", "budget_line_id", string="Expenses")
+    amount_committed = fields.Monetary(
+        string="Committed",
+        compute="_compute_consumption",
+        help="Approved expenses not yet posted (已承诺), in company currency.",
+    )
+    amount_actual = fields.Monetary(
+        string="Actual",
+        compute="_compute_consumption",
+        help="Posted expenses, plus vendor bills and journal items booked on the plan's analytic account "
+        "with the expense account of this line's activity, dated in the line's period (the analytic share "
+        "only). Journal items that come from care expenses count once, through their expense.",
+    )
+    amount_available = fields.Monetary(
+        string="Available",
+        compute="_compute_consumption",
+        help="Revised amount minus committed minus actual.",
+    )
+    consumption = fields.Float(
+        string="Consumption (%)",
+        compute="_compute_consumption",
+        help="(Committed + actual) / revised amount (预算执行率).",
+    )
+    consumption_version = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="Bumped by every approval or budget change that consumes this line, before it checks the "
+        "room left: two concurrent transactions on the same line then conflict and one is retried on "
+        "fresh data, so they cannot both spend the last of it.",
+    )
+    warning_sent = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The plan's responsible was warned that this line crossed its threshold; cleared when the "
+        "consumption falls below it again, so each crossing warns once.",
+    )
 
     # ------------------------------------------------------------
     # CONSTRAINTS
@@ -103,6 +140,9 @@ class CareBudgetLine(models.Model):
         for line in self:
             line.amount_planned = line.amount_original + moved[line]
 
+    def _compute_consumption(self):
+        self.env["care.budget.report"]._assign_consumption(self, "budget_line_id")
+
     # ------------------------------------------------------------
     # ORM OVERRIDES
     # ------------------------------------------------------------
@@ -114,7 +154,7 @@ class CareBudgetLine(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if vals.keys() - {"notes", "warning_threshold"}:
+        if vals.keys() - {"notes", "warning_threshold", "warning_sent"}:
             self.budget_id._check_state(
                 "draft",
                 self.env._("The lines of a submitted budget are locked: use Transfer or Release Reserve."),
@@ -124,6 +164,54 @@ class CareBudgetLine(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_not_draft(self):
         self.budget_id._check_state("draft", self.env._("Lines of a submitted budget cannot be deleted."))
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS: consumption
+    # ------------------------------------------------------------
+
+    def _lock_for_consumption(self):
+        """Write the lines' rows before their room is checked. Odoo runs transactions at REPEATABLE
+        READ: a mere SELECT ... FOR UPDATE would let a second approval check a stale snapshot, while
+        an UPDATE of a row another transaction changed since fails with a serialization error, and
+        Odoo retries the whole request on fresh data."""
+        if not self:
+            return
+        self.env.cr.execute(SQL(
+            "UPDATE care_budget_line SET consumption_version = consumption_version + 1 WHERE id IN %s",
+            tuple(sorted(self.ids)),
+        ))
+        self.invalidate_recordset(["consumption_version", "amount_committed", "amount_actual", "amount_available",
+                                   "consumption"])
+
+    def _update_warning(self):
+        """Warn the plan's responsible once each time a line crosses its warning threshold."""
+        self.invalidate_recordset(["amount_committed", "amount_actual", "amount_available", "consumption"])
+        # sudo: whoever moved the consumption (a requester, an accountant) warns the responsible on a
+        # plan they may only read; the flag records that notification, not a change of the plan
+        for line in self.sudo():
+            crossed = line.consumption >= line.warning_threshold
+            if crossed and not line.warning_sent:
+                line._send_warning()
+            if crossed != line.warning_sent:
+                line.warning_sent = crossed
+
+    def _send_warning(self):
+        budget = self.budget_id
+        message = self.env._(
+            "The budget line %(line)s reached %(consumption)s%% of its %(planned)s (warning at %(threshold)s%%): "
+            "%(available)s left.",
+            line=self.display_name,
+            consumption=round(self.consumption, 1),
+            planned=self.currency_id.format(self.amount_planned),
+            threshold=round(self.warning_threshold, 1),
+            available=self.currency_id.format(self.amount_available),
+        )
+        budget.message_post(body=message)
+        budget.activity_schedule(
+            "customer_care_budget.mail_activity_care_budget_warning",
+            user_id=budget.user_id.id or self.env.uid,
+            note=message,
+        )
 
     # ------------------------------------------------------------
     # ACTIONS: planning helpers

@@ -54,6 +54,11 @@ class ResCompany(models.Model):
         help="How many years a customer is expected to stay, used for customer lifetime value.",
     )
 
+    care_expense_journal_id = fields.Many2one(
+        "account.journal",
+        domain="[('type', '=', 'purchase'), ('company_id', '=', id)]",
+        help="Purchase journal the vendor bills of approved care expenses are posted in.",
+    )
     care_warning_threshold = fields.Float(
         string="Budget Warning Threshold (%)",
         default=80.0,

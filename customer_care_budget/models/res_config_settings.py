@@ -13,6 +13,7 @@ class ResConfigSettings(models.TransientModel):
     care_gross_margin_pct = fields.Float(related="company_id.care_gross_margin_pct", readonly=False)
     care_relationship_years = fields.Float(related="company_id.care_relationship_years", readonly=False)
     care_warning_threshold = fields.Float(related="company_id.care_warning_threshold", readonly=False)
+    care_expense_journal_id = fields.Many2one(related="company_id.care_expense_journal_id", readonly=False)
 
     def action_care_recompute(self):
         return self.env["res.partner"].action_care_recompute()

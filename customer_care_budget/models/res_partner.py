@@ -19,10 +19,10 @@ CARE_SEGMENT_FIELDS = {
     "care_tier_id", "care_computed_tier_id", "care_pinned_tier_id", "care_pin_reason", "care_stage",
     "care_first_invoice_date", "care_last_invoice_date", "care_frequency", "care_monetary",
     "care_r_score", "care_f_score", "care_m_score", "care_score", "care_clv", "care_churn_risk",
-    "care_churn_reason",
+    "care_churn_reason", "care_annual_allowance",
 }
-# Segment fields the recompute derives (the pin is a Manager's decision, never recomputed).
-CARE_COMPUTED_FIELDS = sorted(CARE_SEGMENT_FIELDS - {"care_pinned_tier_id", "care_pin_reason"})
+# Segment fields the recompute derives (the pin and the allowance are a Manager's decisions).
+CARE_COMPUTED_FIELDS = sorted(CARE_SEGMENT_FIELDS - {"care_pinned_tier_id", "care_pin_reason", "care_annual_allowance"})
 CARE_FLOAT_FIELDS = {"care_monetary", "care_clv"}
 WRITE_BATCH_SIZE = 1000
 
@@ -142,6 +142,13 @@ class ResPartner(models.Model):
         ],
         string="Main Need",
         help="What this customer values most, as recorded by its account manager.",
+    )
+    care_annual_allowance = fields.Float(
+        string="Annual Care Allowance",
+        company_dependent=True,
+        help="Most that approved and posted care expenses may spend on this customer within one budget "
+        "plan, in company currency; 0 uses the allowance of the customer's tier (0 there too: no limit). "
+        "Set by a Customer Care Manager.",
     )
     care_currency_id = fields.Many2one("res.currency", compute="_compute_care_currency_id")
 

@@ -68,6 +68,59 @@ class CareTestCommon(AccountTestInvoicingCommon):
         })
 
     @classmethod
+    def _setup_expenses(cls):
+        """An approved 2026 plan (gifts for everyone 10,000; meals for KEY customers 3,000; reserve
+        1,000), the posting journal and expense accounts, and an active KEY customer."""
+        cls.gift = cls.env.ref("customer_care_budget.care_activity_gift")
+        cls.meal = cls.env.ref("customer_care_budget.care_activity_meal")
+        cls.expense_account = cls.company_data["default_account_expense"]
+        for activity in cls.gift | cls.meal:
+            activity.with_company(cls.company).expense_account_id = cls.expense_account
+        cls.company.care_expense_journal_id = cls.company_data["default_journal_purchase"]
+        cls.tier_key.annual_allowance = 0  # no allowance unless a test sets one
+        cls.plan = cls.env["care.budget"].with_user(cls.care_manager).create({
+            "name": "Care 2026",
+            "date_from": "2026-01-01",
+            "date_to": "2026-12-31",
+            "reserve_amount": 1000.0,
+            "objective_ids": [Command.create({"kpi": "retention_rate", "baseline": 70, "target": 80})],
+            "line_ids": [
+                Command.create({"activity_type_id": cls.gift.id, "amount_original": 10000.0,
+                                "date_from": "2026-01-01", "date_to": "2026-12-31"}),
+                Command.create({"activity_type_id": cls.meal.id, "tier_id": cls.tier_key.id,
+                                "amount_original": 3000.0, "date_from": "2026-01-01", "date_to": "2026-12-31"}),
+            ],
+        })
+        cls._approve(cls.plan)
+        cls.gift_line, cls.meal_line = cls.plan.line_ids.sorted("amount_original", reverse=True)
+        cls.customer = cls._customer("Kept Customer")
+        cls.customer.with_company(cls.company).write({"care_tier_id": cls.tier_key.id, "care_stage": "active"})
+
+    @classmethod
+    def _expense(cls, amount, partner=None, user=None, activity=None, receipt=True, **values):
+        """A draft expense of ``user`` (care_user), dated 2026-06-15, with a receipt attached."""
+        expense = cls.env["care.expense"].with_user(user or cls.care_user).create({
+            "partner_id": (partner or cls.customer).id,
+            "care_activity_type_id": (activity or cls.gift).id,
+            "date": "2026-06-15",
+            "purpose": "Thank-you gift",
+            "amount": amount,
+            **values,
+        })
+        if receipt:
+            cls.env["ir.attachment"].create({
+                "name": "receipt.pdf", "raw": b"%PDF receipt", "res_model": "care.expense", "res_id": expense.id,
+            })
+        return expense
+
+    @classmethod
+    def _submit_and_approve(cls, expense, approver=None):
+        expense.action_submit()
+        if expense.state == "submitted":
+            expense.with_user(approver or cls.care_manager).validate_tier()
+        return expense
+
+    @classmethod
     def _approve(cls, budget):
         """Submitted by its creator (care_manager), approved by another Manager (care_manager_2)."""
         budget.with_user(cls.care_manager).action_submit()

@@ -1,2 +1,3 @@
 from . import care_budget_allocate
+from . import care_expense_reason
 from . import care_tier_pin

@@ -1,0 +1,777 @@
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Domain
+
+from .res_partner import CARE_STAGES
+
+# Business fields frozen once an expense leaves draft: what was approved is what gets posted.
+LOCKED_FIELDS = {
+    "date", "user_id", "partner_id", "care_activity_type_id", "budget_line_id", "amount", "currency_id",
+    "purpose", "attendees", "payee_type", "vendor_id", "company_id",
+}
+# Lifecycle stages whose expenses always need a Customer Care Manager among the approvers.
+MANAGER_STAGES = ("lost", "prospect")
+# Payment states of the bill, as the expense shows them.
+PAYMENT_STATUS = {"paid": "paid", "in_payment": "paid", "partial": "partial"}
+
+
+class CareExpense(models.Model):
+    """A customer care expense (客户维护费用): money spent on one customer for one activity.
+
+    draft → submitted → approved → posted (a vendor bill), plus rejected and cancelled. Policy rules
+    (``_policy_*``) run on submission and again on approval; the budget line is locked and checked
+    when the last approval lands (:meth:`_do_approve`).
+    """
+
+    _name = "care.expense"
+    _description = "Customer Care Expense"
+    _inherit = ["care.approval.mixin"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    _state_from = ["submitted"]
+    _state_to = ["approved"]
+    _cancel_state = "cancelled"
+    _tier_validation_manual_config = False
+    _approval_activity_type = "customer_care_budget.mail_activity_care_expense_approval"
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+
+    name = fields.Char(string="Reference", default="/", readonly=True, copy=False, index="trigram")
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True, readonly=True,
+    )
+    company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("submitted", "Submitted"),
+            ("approved", "Approved"),
+            ("posted", "Posted"),
+            ("rejected", "Rejected"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        copy=False,
+        tracking=True,
+        index=True,
+    )
+    date = fields.Date(required=True, default=fields.Date.context_today, tracking=True, index=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Requester",
+        required=True,
+        default=lambda self: self.env.user,
+        tracking=True,
+        index=True,
+        domain="[('share', '=', False)]",
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        tracking=True,
+        index=True,
+        domain="['|', ('is_company', '=', True), ('parent_id', '=', False)]",
+    )
+    customer_tier_id = fields.Many2one(
+        "care.tier",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="The customer's tier when the expense was submitted: evaluations see the segment the money "
+        "was spent on, whatever the customer became later.",
+    )
+    customer_stage = fields.Selection(
+        CARE_STAGES,
+        readonly=True,
+        copy=False,
+        help="The customer's lifecycle stage when the expense was submitted.",
+    )
+    care_activity_type_id = fields.Many2one("care.activity.type", string="Activity", required=True, check_company=True)
+    budget_line_id = fields.Many2one(
+        "care.budget.line",
+        compute="_compute_budget_line_id",
+        store=True,
+        readonly=False,
+        check_company=True,
+        index=True,
+        tracking=True,
+        domain="[('budget_id.state', '=', 'approved'), ('company_id', '=', company_id)]",
+        help="Matched automatically: in the approved plan whose period holds the date, the line of this "
+        "activity for this customer, else for the customer's tier, else for every tier. A Manager may "
+        "choose another line of the same plan.",
+    )
+    budget_id = fields.Many2one(related="budget_line_id.budget_id", store=True, index=True, string="Budget")
+    budget_user_id = fields.Many2one(
+        related="budget_line_id.budget_id.user_id", string="Budget Responsible",
+        help="Approves over-budget overrides.",
+    )
+    purpose = fields.Text(required=True, help="What the money is for (用途明确).")
+    attendees = fields.Char(help="Who took part, on both sides.")
+    currency_id = fields.Many2one(
+        "res.currency",
+        required=True,
+        default=lambda self: self.env.company.currency_id,
+        domain="[('active', '=', True)]",
+    )
+    amount = fields.Monetary(required=True, tracking=True)
+    amount_company = fields.Monetary(
+        string="Amount in Company Currency",
+        currency_field="company_currency_id",
+        compute="_compute_amount_company",
+        store=True,
+        help="The amount converted at the rate of the expense date: every budget figure uses it.",
+    )
+    attachment_ids = fields.One2many(
+        "ir.attachment", "res_id", domain=[("res_model", "=", "care.expense")], string="Receipts",
+    )
+    receipt_count = fields.Integer(compute="_compute_receipt_count")
+    payee_type = fields.Selection(
+        [("employee", "Employee (reimbursement)"), ("vendor", "Vendor")],
+        string="Paid to",
+        required=True,
+        default="employee",
+        help="Employee: the requester paid and is reimbursed. Vendor: the supplier is paid directly.",
+    )
+    vendor_id = fields.Many2one("res.partner", check_company=True)
+    payee_id = fields.Many2one("res.partner", compute="_compute_payee_id")
+    move_id = fields.Many2one("account.move", string="Vendor Bill", readonly=True, copy=False, index="btree_not_null")
+    reversal_move_id = fields.Many2one("account.move", string="Credit Note", readonly=True, copy=False)
+    payment_status = fields.Selection(
+        [("not_paid", "Not Paid"), ("partial", "Partially Paid"), ("paid", "Paid")],
+        compute="_compute_payment_status",
+        store=True,
+        help="Follows the payment of the vendor bill in accounting.",
+    )
+    budget_available = fields.Monetary(
+        string="Available on Line",
+        related="budget_line_id.amount_available",
+        currency_field="company_currency_id",
+    )
+    override_reason = fields.Text(
+        string="Over-Budget Reason",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Set by a Manager who lets this expense go over its budget line; shown in the reports.",
+    )
+    override_user_id = fields.Many2one("res.users", string="Override By", readonly=True, copy=False)
+    duplicate_reason = fields.Text(
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Why a Manager accepted an expense that looks like another one (same requester, customer "
+        "and amount within a day).",
+    )
+    duplicate_user_id = fields.Many2one("res.users", string="Duplicate Confirmed By", readonly=True, copy=False)
+
+    # ------------------------------------------------------------
+    # CONSTRAINTS
+    # ------------------------------------------------------------
+
+    _amount_positive = models.Constraint("CHECK(amount > 0)", "The amount of an expense must be positive.")
+
+    @api.constrains("payee_type", "vendor_id")
+    def _check_vendor(self):
+        if any(expense.payee_type == "vendor" and not expense.vendor_id for expense in self):
+            raise ValidationError(self.env._("Choose the vendor to pay."))
+
+    @api.constrains("budget_line_id", "date", "partner_id", "care_activity_type_id")
+    def _check_budget_line(self):
+        """The line of an expense is the matched one; a Manager may pick another line of the plan
+        that covers the date."""
+        is_manager = self.env.user.has_group("customer_care_budget.group_care_manager")
+        for expense in self.filtered(lambda exp: exp.budget_line_id and exp.state == "draft"):
+            line, match = expense.budget_line_id, expense._match_budget_line()
+            if line == match:
+                continue
+            budget = line.budget_id
+            if not is_manager:
+                raise ValidationError(self.env._(
+                    "Only a Customer Care Manager can book %(expense)s on another line than %(match)s.",
+                    expense=expense.display_name, match=match.display_name or self.env._("the matched line"),
+                ))
+            if budget.state != "approved" or not budget.date_from <= expense.date <= budget.date_to:
+                raise ValidationError(self.env._(
+                    "The line %(line)s belongs to %(budget)s, which is not an approved plan covering %(date)s.",
+                    line=line.display_name, budget=budget.name, date=expense.date,
+                ))
+
+    # ------------------------------------------------------------
+    # COMPUTE METHODS
+    # ------------------------------------------------------------
+
+    @api.depends("date", "partner_id", "care_activity_type_id", "company_id")
+    def _compute_budget_line_id(self):
+        for expense in self.filtered(lambda exp: exp.state == "draft"):
+            expense.budget_line_id = expense._match_budget_line()
+
+    @api.depends("amount", "currency_id", "date", "company_id")
+    def _compute_amount_company(self):
+        for expense in self:
+            expense.amount_company = expense.currency_id._convert(
+                expense.amount, expense.company_currency_id, expense.company_id,
+                expense.date or fields.Date.context_today(expense),
+            ) if expense.currency_id else 0.0
+
+    def _compute_receipt_count(self):
+        counts = dict(self.env["ir.attachment"]._read_group(
+            [("res_model", "=", self._name), ("res_id", "in", self.ids)], ["res_id"], ["__count"],
+        ))
+        for expense in self:
+            expense.receipt_count = counts.get(expense.id, 0)
+
+    @api.depends("payee_type", "user_id", "vendor_id")
+    def _compute_payee_id(self):
+        for expense in self:
+            expense.payee_id = expense.vendor_id if expense.payee_type == "vendor" else expense.user_id.partner_id
+
+    @api.depends("move_id.payment_state")
+    def _compute_payment_status(self):
+        for expense in self:
+            expense.payment_status = PAYMENT_STATUS.get(expense.move_id.payment_state, "not_paid")
+
+    @api.depends("name", "partner_id")
+    def _compute_display_name(self):
+        for expense in self:
+            expense.display_name = " - ".join(filter(None, [expense.name, expense.partner_id.name]))
+
+    # ------------------------------------------------------------
+    # ORM OVERRIDES
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                vals["name"] = self.env["ir.sequence"].with_company(company).next_by_code(
+                    "care.expense", sequence_date=vals.get("date"),
+                ) or "/"
+        return super().create(vals_list)
+
+    def write(self, vals):
+        locked = LOCKED_FIELDS & vals.keys()
+        if locked and any(expense.state != "draft" for expense in self):
+            raise UserError(self.env._(
+                "Only draft expenses can be edited: %(fields)s cannot change once an expense is submitted.",
+                fields=", ".join(self._fields[fname].get_description(self.env)["string"] for fname in sorted(locked)),
+            ))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_not_draft(self):
+        if any(expense.state not in ("draft", "cancelled") or expense.move_id for expense in self):
+            raise UserError(self.env._(
+                "Only draft expenses, or cancelled ones never posted, can be deleted: cancel the others."
+            ))
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_submit(self):
+        self._check_requester_or_manager(self.env._("submit"))
+        self._check_state(("draft",), self.env._("Only draft expenses can be submitted."))
+        for expense in self:
+            tier, stage = expense._customer_segment()
+            expense.write({"customer_tier_id": tier.id, "customer_stage": stage})
+        self._check_policy()
+        self.write({"state": "submitted"})
+        # need_validation has no dependencies in base_tier_validation: drop any value cached as draft
+        self.invalidate_recordset(["need_validation"])
+        for expense in self:
+            if expense.need_validation:
+                expense.request_validation()
+                expense._sync_approval_activities()
+            else:
+                expense._do_approve()
+
+    def action_reset_to_draft(self):
+        """Withdraw a submitted expense, or take a rejected one back to correct it."""
+        self._check_requester_or_manager(self.env._("reset"))
+        self._check_state(
+            ("submitted", "rejected"), self.env._("Only submitted or rejected expenses go back to draft."),
+        )
+        self.restart_validation()
+        self.activity_unlink([self._approval_activity_type])
+        self.with_context(skip_validation_check=True).write({"state": "draft"})
+
+    def action_post(self):
+        """Post approved expenses as vendor bills (one per expense) in the Customer Care journal."""
+        self._check_can_post()
+        moves = self.env["account.move"].create([expense._prepare_bill_vals() for expense in self])
+        moves.action_post()
+        for expense, move in zip(self, moves):
+            expense.attachment_ids.copy({"res_model": "account.move", "res_id": move.id})
+            expense.write({"state": "posted", "move_id": move.id})
+            expense.message_post(body=self.env._("Posted as %(bill)s.", bill=move._get_html_link()))
+        return True
+
+    def action_cancel(self):
+        """Cancel: a posted expense's bill is reversed by a credit note, never deleted."""
+        for expense in self:
+            expense._check_can_cancel()
+        posted = self.filtered(lambda exp: exp.state == "posted")
+        posted._reverse_bills()
+        lines = self.filtered(lambda exp: exp.state in ("approved", "posted")).budget_line_id
+        self.activity_unlink([self._approval_activity_type])
+        self.with_context(skip_validation_check=True).write({"state": "cancelled"})
+        lines._update_warning()
+
+    def action_view_move(self):
+        self.ensure_one()
+        return self.move_id._get_records_action() if self.move_id else False
+
+    def reject_tier(self):
+        """Rejecting asks for the reason (the wizard then calls :meth:`_reject`)."""
+        self.ensure_one()
+        self._check_can_review()
+        return self._open_reason_wizard("reject")
+
+    def action_override_budget(self):
+        self.ensure_one()
+        return self._open_reason_wizard("override")
+
+    def action_confirm_duplicate(self):
+        self.ensure_one()
+        return self._open_reason_wizard("duplicate")
+
+    def _open_reason_wizard(self, reason_type):
+        return {
+            "type": "ir.actions.act_window",
+            "name": dict(self.env["care.expense.reason"]._fields["reason_type"]._description_selection(self.env))[
+                reason_type
+            ],
+            "res_model": "care.expense.reason",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_expense_id": self.id, "default_reason_type": reason_type},
+        }
+
+    # ------------------------------------------------------------
+    # APPROVAL (OCA tier validation)
+    # ------------------------------------------------------------
+
+    def evaluate_tier(self, tier):
+        # Policy: expenses for lost or prospect customers need a Manager's approval, whatever the
+        # amount: the Manager tiers apply to them even when their domain would not.
+        manager_group = self.env.ref("customer_care_budget.group_care_manager")
+        return super().evaluate_tier(tier) or (
+            self.customer_stage in MANAGER_STAGES and tier.review_type == "group"
+            and tier.reviewer_group_id == manager_group
+        )
+
+    def _validate_tier(self, tiers=False):
+        self._check_can_review()
+        res = super()._validate_tier(tiers)
+        if self.validation_status == "validated":
+            self._do_approve()
+        else:
+            self.review_ids._update_review_status()  # the next level's reviews become pending
+            self._sync_approval_activities()
+        return res
+
+    def _rejected_tier(self, tiers=False):
+        self._check_can_review()
+        res = super()._rejected_tier(tiers)
+        if self.validation_status == "rejected":
+            self._do_reject()
+        return res
+
+    def _reject(self, reason):
+        """Reject with a reason (the review's comment): the expense goes back to its requester."""
+        self.ensure_one()
+        self._check_can_review()
+        reviews = self.review_ids.filtered(
+            lambda rev: rev.status in ("waiting", "pending") and self.env.user in rev.reviewer_ids
+        )
+        reviews.write({"comment": reason})
+        self._rejected_tier(reviews)
+        self._update_counter({"review_deleted": True})
+
+    def _approval_activity_note(self):
+        return self.env._(
+            "Please review the expense %(expense)s of %(amount)s for %(customer)s.",
+            expense=self.name, amount=self.currency_id.format(self.amount), customer=self.partner_id.name,
+        )
+
+    def _request_new_reviews(self):
+        """Add reviews for tiers that apply since submission (an over-budget override)."""
+        self.ensure_one()
+        definitions = self.env["tier.definition"].search(
+            Domain("model", "=", self._name) & Domain("company_id", "in", [False, self.company_id.id]),
+            order="sequence",
+        )
+        new = definitions.filtered(lambda tier: tier not in self.review_ids.definition_id and self.evaluate_tier(tier))
+        sequence = max(self.review_ids.mapped("sequence"), default=0)
+        submitter = self.review_ids[:1].requested_by or self.env.user
+        reviews = self.env["tier.review"].create([
+            dict(self._prepare_tier_review_vals(tier, sequence + rank), requested_by=submitter.id)
+            for rank, tier in enumerate(new, 1)
+        ])
+        reviews._update_review_status()
+        self._notify_review_requested(reviews)
+        self._sync_approval_activities()
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS: guards
+    # ------------------------------------------------------------
+
+    def _check_state(self, states, message):
+        if any(expense.state not in states for expense in self):
+            raise UserError(message)
+
+    def _check_requester_or_manager(self, action):
+        if self.env.user.has_group("customer_care_budget.group_care_manager"):
+            return
+        if any(expense.user_id != self.env.user for expense in self):
+            raise AccessError(self.env._(
+                "Only the requester or a Customer Care Manager can %(action)s an expense.", action=action,
+            ))
+
+    def _check_can_review(self):
+        """Nobody approves their own expense, and Accountants never approve (segregation of duties)."""
+        user = self.env.user
+        for expense in self:
+            if user == expense.user_id or user in expense.review_ids.requested_by:
+                raise UserError(self.env._("You cannot approve or reject your own expense %(expense)s.",
+                                           expense=expense.name))
+            if user.has_group("customer_care_budget.group_care_accountant"):
+                raise UserError(self.env._(
+                    "Accountants post expenses and cannot approve them (segregation of duties)."
+                ))
+            if user not in expense.review_ids.filtered(lambda rev: rev.status in ("waiting", "pending")).reviewer_ids:
+                raise UserError(self.env._("You are not a reviewer of %(expense)s.", expense=expense.name))
+            if user in expense.review_ids.done_by:
+                raise UserError(self.env._(
+                    "You already approved a level of %(expense)s: the next level needs a second reviewer.",
+                    expense=expense.name,
+                ))
+
+    def _check_manager_decision(self, decision):
+        """Overrides and duplicate confirmations belong to a Manager other than the requester."""
+        self.ensure_one()
+        if not self.env.user.has_group("customer_care_budget.group_care_manager"):
+            raise AccessError(self.env._("Only a Customer Care Manager can %(decision)s.", decision=decision))
+        if self.env.user == self.user_id:
+            raise UserError(self.env._("You cannot %(decision)s on your own expense.", decision=decision))
+
+    def _check_can_post(self):
+        if not self.env.user.has_group("customer_care_budget.group_care_accountant"):
+            raise AccessError(self.env._("Only Customer Care Accountants can post expenses."))
+        self._check_state(("approved",), self.env._("Only approved expenses can be posted."))
+        for expense in self:
+            approvers = expense.review_ids.done_by
+            if self.env.user == expense.user_id or self.env.user in approvers:
+                raise UserError(self.env._(
+                    "You requested or approved %(expense)s: another Accountant must post it (segregation of "
+                    "duties).",
+                    expense=expense.name,
+                ))
+            if not expense.company_id.care_expense_journal_id:
+                raise UserError(self.env._(
+                    "Choose the journal for customer care expenses in Settings before posting."
+                ))
+
+    def _check_can_cancel(self):
+        self.ensure_one()
+        user = self.env.user
+        if self.state == "cancelled":
+            raise UserError(self.env._("%(expense)s is already cancelled.", expense=self.name))
+        if self.state == "posted":
+            if not user.has_group("customer_care_budget.group_care_accountant"):
+                raise AccessError(self.env._("Only a Customer Care Accountant can cancel a posted expense."))
+            if self.payment_status != "not_paid":
+                raise UserError(self.env._(
+                    "The bill of %(expense)s is already paid: undo the payment before cancelling the expense.",
+                    expense=self.name,
+                ))
+        elif self.state == "approved":
+            if not (user.has_group("customer_care_budget.group_care_manager")
+                    or user.has_group("customer_care_budget.group_care_accountant")):
+                raise AccessError(self.env._("Only a Manager or an Accountant can cancel an approved expense."))
+        else:
+            self._check_requester_or_manager(self.env._("cancel"))
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS: policy (费用使用规范), one rule per method
+    # ------------------------------------------------------------
+
+    def _check_policy(self):
+        """Raise one error listing every rule the expenses break, with the numbers."""
+        errors = [
+            f"{expense.name}: {error}"
+            for expense in self
+            for error in expense._policy_errors()
+        ]
+        if errors:
+            raise ValidationError("\n".join(errors))
+
+    def _policy_errors(self):
+        self.ensure_one()
+        rules = (
+            self._policy_amount_positive,
+            self._policy_date,
+            self._policy_receipt,
+            self._policy_max_per_event,
+            self._policy_tier_allowed,
+            self._policy_annual_allowance,
+            self._policy_duplicate,
+        )
+        return [error for rule in rules if (error := rule())]
+
+    def _policy_amount_positive(self):
+        if self.currency_id.compare_amounts(self.amount, 0) <= 0:
+            return self.env._("the amount must be positive.")
+        return None
+
+    def _policy_date(self):
+        today = fields.Date.context_today(self)
+        if self.date > today:
+            return self.env._("the date %(date)s is in the future.", date=self.date)
+        if not self.budget_line_id:
+            return self.env._(
+                "no approved budget plan has a line for %(activity)s on %(date)s.",
+                activity=self.care_activity_type_id.name, date=self.date,
+            )
+        if self.budget_id.state != "approved":
+            return self.env._("the budget plan %(budget)s is no longer approved.", budget=self.budget_id.name)
+        return None
+
+    def _policy_receipt(self):
+        threshold = self.care_activity_type_id.receipt_required_above
+        if not self.attachment_ids and self.company_currency_id.compare_amounts(self.amount_company, threshold) > 0:
+            return self.env._(
+                "%(activity)s expenses above %(threshold)s need a receipt: attach one (amount %(amount)s).",
+                activity=self.care_activity_type_id.name,
+                threshold=self.company_currency_id.format(threshold),
+                amount=self.company_currency_id.format(self.amount_company),
+            )
+        return None
+
+    def _policy_max_per_event(self):
+        maximum = self.care_activity_type_id.max_amount_per_event
+        if maximum and self.company_currency_id.compare_amounts(self.amount_company, maximum) > 0:
+            return self.env._(
+                "%(amount)s exceeds the maximum of %(maximum)s per %(activity)s event.",
+                amount=self.company_currency_id.format(self.amount_company),
+                maximum=self.company_currency_id.format(maximum),
+                activity=self.care_activity_type_id.name,
+            )
+        return None
+
+    def _policy_tier_allowed(self):
+        allowed = self.care_activity_type_id.tier_ids
+        tier = self._customer_segment()[0]
+        if allowed and tier not in allowed:
+            return self.env._(
+                "%(activity)s is not allowed for %(tier)s customers (only %(allowed)s).",
+                activity=self.care_activity_type_id.name,
+                tier=tier.name or self.env._("unclassified"),
+                allowed=", ".join(allowed.mapped("name")),
+            )
+        return None
+
+    def _policy_annual_allowance(self):
+        allowance = self._annual_allowance()
+        if not allowance or not self.budget_id:
+            return None
+        spent = self.env["care.expense"]._read_group(
+            [
+                ("partner_id", "=", self.partner_id.id),
+                ("budget_id", "=", self.budget_id.id),
+                ("state", "in", ("approved", "posted")),
+                ("id", "!=", self.id),
+            ],
+            [],
+            ["amount_company:sum"],
+        )[0][0]
+        if self.company_currency_id.compare_amounts(spent + self.amount_company, allowance) > 0:
+            return self.env._(
+                "%(customer)s's allowance of %(allowance)s for %(budget)s would be exceeded: %(spent)s already "
+                "approved or posted, plus %(amount)s.",
+                customer=self.partner_id.name,
+                allowance=self.company_currency_id.format(allowance),
+                budget=self.budget_id.name,
+                spent=self.company_currency_id.format(spent),
+                amount=self.company_currency_id.format(self.amount_company),
+            )
+        return None
+
+    def _policy_duplicate(self):
+        """Drafts are not spending yet: the first of two twins to be submitted passes."""
+        if self.duplicate_reason:
+            return None
+        twin = self.search([
+            ("id", "!=", self.id),
+            ("user_id", "=", self.user_id.id),
+            ("partner_id", "=", self.partner_id.id),
+            ("currency_id", "=", self.currency_id.id),
+            ("amount", "=", self.amount),
+            ("date", ">=", self.date - timedelta(days=1)),
+            ("date", "<=", self.date + timedelta(days=1)),
+            ("state", "in", ("submitted", "approved", "posted")),
+        ], limit=1)
+        if twin:
+            return self.env._(
+                "it looks like a duplicate of %(twin)s (same requester, customer and amount %(amount)s within a "
+                "day): a Manager must confirm it with a reason.",
+                twin=twin.name, amount=self.currency_id.format(self.amount),
+            )
+        return None
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS: budget control
+    # ------------------------------------------------------------
+
+    def _customer_segment(self):
+        """(tier, stage) of the customer: as copied at submission, else the current ones."""
+        self.ensure_one()
+        if self.state != "draft":
+            return self.customer_tier_id, self.customer_stage
+        partner = self.partner_id.commercial_partner_id.with_company(self.company_id)
+        return partner.care_tier_id, partner.care_stage
+
+    def _annual_allowance(self):
+        partner = self.partner_id.with_company(self.company_id)
+        return partner.care_annual_allowance or self._customer_segment()[0].annual_allowance
+
+    def _match_budget_line(self):
+        """The line for this activity and customer, else for the customer's tier, else for all tiers,
+        in an approved plan whose line period holds the date."""
+        self.ensure_one()
+        if not (self.date and self.care_activity_type_id and self.partner_id):
+            return self.env["care.budget.line"]
+        lines = self.env["care.budget.line"].search([
+            ("budget_id.state", "=", "approved"),
+            ("company_id", "=", self.company_id.id),
+            ("activity_type_id", "=", self.care_activity_type_id.id),
+            ("date_from", "<=", self.date),
+            ("date_to", ">=", self.date),
+        ])
+        customer = self.partner_id.commercial_partner_id
+        tier = self._customer_segment()[0]
+        return (
+            lines.filtered(lambda line: line.partner_id == customer)[:1]
+            or lines.filtered(lambda line: not line.partner_id and tier and line.tier_id == tier)[:1]
+            or lines.filtered(lambda line: not line.partner_id and not line.tier_id)[:1]
+        )
+
+    def _do_approve(self):
+        """The last approval: policy again, then the budget line, locked first so that concurrent
+        approvals of the same line cannot both spend its last money."""
+        # need_validation has no dependencies: drop the value cached before the reviews existed, or
+        # writing the state would request a second round of reviews
+        self.invalidate_recordset(["need_validation"])
+        self._check_policy()
+        lines = self.budget_line_id
+        lines._lock_for_consumption()
+        self._check_budget_room()
+        self.write({"state": "approved"})
+        self._sync_approval_activities()
+        lines._update_warning()
+
+    def _check_budget_room(self):
+        for line in self.budget_line_id:
+            expenses = self.filtered(lambda exp, line=line: exp.budget_line_id == line)
+            amount = sum(expenses.mapped("amount_company"))
+            shortfall = amount - line.amount_available
+            if line.currency_id.compare_amounts(shortfall, 0) > 0 and not all(expenses.mapped("override_reason")):
+                raise UserError(self.env._(
+                    "%(expenses)s (%(amount)s) would overspend the budget line %(line)s by %(shortfall)s: only "
+                    "%(available)s is available of %(planned)s. Release reserve into the line, or have a "
+                    "Manager approve it with an over-budget override.",
+                    expenses=", ".join(expenses.mapped("name")),
+                    amount=line.currency_id.format(amount),
+                    line=line.display_name,
+                    shortfall=line.currency_id.format(shortfall),
+                    available=line.currency_id.format(line.amount_available),
+                    planned=line.currency_id.format(line.amount_planned),
+                ))
+
+    def _do_reject(self):
+        self.with_context(skip_validation_check=True).write({"state": "rejected"})
+        self._sync_approval_activities()
+        for expense in self:
+            reason = ", ".join(filter(None, expense.review_ids.filtered(
+                lambda rev: rev.status == "rejected").mapped("comment"))) or "-"
+            note = self.env._("Rejected by %(user)s: %(reason)s", user=self.env.user.name, reason=reason)
+            expense.message_post(body=note)
+            expense.activity_schedule("mail.mail_activity_data_todo", user_id=expense.user_id.id,
+                                      summary=self.env._("Expense rejected"), note=note)
+
+    def _grant_override(self, reason):
+        """A Manager lets the expense go over its line; the plan's responsible then approves too."""
+        self._check_manager_decision(self.env._("override the budget"))
+        self._check_state(("submitted",), self.env._("Only a submitted expense can get a budget override."))
+        self.with_context(skip_validation_check=True).write({
+            "override_reason": reason, "override_user_id": self.env.uid,
+        })
+        self.message_post(body=self.env._("Over-budget override by %(user)s: %(reason)s",
+                                          user=self.env.user.name, reason=reason))
+        self._request_new_reviews()
+
+    def _confirm_duplicate(self, reason):
+        self._check_manager_decision(self.env._("confirm a possible duplicate"))
+        self._check_state(("draft", "submitted"), self.env._("Only an expense not yet approved can be confirmed."))
+        self.with_context(skip_validation_check=True).write({
+            "duplicate_reason": reason, "duplicate_user_id": self.env.uid,
+        })
+        self.message_post(body=self.env._("Confirmed as no duplicate by %(user)s: %(reason)s",
+                                          user=self.env.user.name, reason=reason))
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS: accounting
+    # ------------------------------------------------------------
+
+    def _prepare_bill_vals(self):
+        self.ensure_one()
+        journal = self.company_id.care_expense_journal_id
+        activity = self.care_activity_type_id.with_company(self.company_id)
+        account = activity.expense_account_id or journal.default_account_id
+        if not account:
+            raise UserError(self.env._(
+                "Set the expense account of %(activity)s (or a default account on %(journal)s) before posting.",
+                activity=self.care_activity_type_id.name, journal=journal.name,
+            ))
+        return {
+            "move_type": "in_invoice",
+            "company_id": self.company_id.id,
+            "journal_id": journal.id,
+            "partner_id": self.payee_id.id,
+            "invoice_date": self.date,
+            "ref": self.name,
+            "currency_id": self.currency_id.id,
+            "invoice_line_ids": [Command.create({
+                "name": f"{self.name} - {self.care_activity_type_id.name} - {self.partner_id.name}",
+                "account_id": account.id,
+                "quantity": 1,
+                "price_unit": self.amount,
+                "tax_ids": [Command.clear()],
+                "analytic_distribution": {str(self.budget_id.analytic_account_id.id): 100},
+                "care_expense_id": self.id,
+                "care_partner_id": self.partner_id.id,
+            })],
+        }
+
+    def _reverse_bills(self):
+        """Credit notes through Odoo's reversal, dated today or the first date the lock dates allow."""
+        today = fields.Date.context_today(self)
+        for expense in self:
+            bill = expense.move_id
+            date = bill._get_accounting_date(today, bill._affect_tax_report())
+            reversal = bill._reverse_moves([{
+                "ref": self.env._("Reversal of: %(bill)s, %(expense)s cancelled", bill=bill.name, expense=expense.name),
+                "date": date,
+                "invoice_date": date,
+            }], cancel=True)
+            expense.write({"reversal_move_id": reversal.id})
+            expense.message_post(body=self.env._("Bill reversed by %(credit_note)s.",
+                                                 credit_note=reversal._get_html_link()))

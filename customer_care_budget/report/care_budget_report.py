@@ -1,0 +1,127 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+
+class CareBudgetReport(models.Model):
+    """Budget analysis: one row per budget line (planned), per approved or posted expense
+    (committed / actual) and per journal item booked on a plan's analytic account (actual).
+
+    This is the one place where consumption is defined: budget lines and plans sum these rows.
+    A journal item counts on the line of its plan whose activity's expense account is the item's
+    account and whose period holds its date: the key account line of the item's customer first,
+    then the line for every tier, then the first such line. Items created by care expenses are
+    left out: their expense counts instead.
+    """
+
+    _name = "care.budget.report"
+    _description = "Customer Care Budget Analysis"
+    _auto = False
+    _order = "date desc, id"
+
+    source = fields.Selection(
+        [("plan", "Plan"), ("expense", "Care Expense"), ("journal", "Journal Item")], readonly=True,
+    )
+    budget_id = fields.Many2one("care.budget", readonly=True)
+    budget_line_id = fields.Many2one("care.budget.line", readonly=True)
+    budget_state = fields.Selection(related="budget_id.state")
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    activity_type_id = fields.Many2one("care.activity.type", string="Activity", readonly=True)
+    tier_id = fields.Many2one("care.tier", string="Line Tier", readonly=True)
+    key_account_id = fields.Many2one("res.partner", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    customer_tier_id = fields.Many2one(
+        "care.tier", readonly=True,
+        help="Of expenses: the customer's tier when the expense was submitted.",
+    )
+    expense_id = fields.Many2one("care.expense", readonly=True)
+    override_reason = fields.Text(string="Over-Budget Reason", readonly=True)
+    date = fields.Date(readonly=True, help="Start of the line for planned amounts, else the spending date.")
+    amount_planned = fields.Monetary(string="Planned", readonly=True)
+    amount_committed = fields.Monetary(string="Committed", readonly=True)
+    amount_actual = fields.Monetary(string="Actual", readonly=True)
+    amount_available = fields.Monetary(string="Available", readonly=True)
+
+    @property
+    def _table_query(self):
+        return SQL("%s UNION ALL %s UNION ALL %s", self._plan_query(), self._expense_query(), self._journal_query())
+
+    @api.model
+    def _plan_query(self):
+        return SQL("""
+            SELECT l.id * 3 AS id, 'plan' AS source, l.budget_id, l.id AS budget_line_id, l.company_id,
+                   l.activity_type_id, l.tier_id, l.partner_id AS key_account_id, NULL::int AS partner_id,
+                   NULL::int AS customer_tier_id, NULL::int AS expense_id, NULL::text AS override_reason,
+                   l.date_from AS date, l.amount_planned, 0.0 AS amount_committed, 0.0 AS amount_actual,
+                   l.amount_planned AS amount_available
+              FROM care_budget_line l
+        """)
+
+    @api.model
+    def _expense_query(self):
+        return SQL("""
+            SELECT e.id * 3 + 1, 'expense', l.budget_id, l.id, l.company_id,
+                   l.activity_type_id, l.tier_id, l.partner_id, e.partner_id,
+                   e.customer_tier_id, e.id, e.override_reason,
+                   e.date, 0.0,
+                   CASE WHEN e.state = 'approved' THEN e.amount_company ELSE 0.0 END,
+                   CASE WHEN e.state = 'posted' THEN e.amount_company ELSE 0.0 END,
+                   -e.amount_company
+              FROM care_expense e
+              JOIN care_budget_line l ON l.id = e.budget_line_id
+             WHERE e.state IN ('approved', 'posted')
+        """)
+
+    @api.model
+    def _journal_query(self):
+        plan = self.env.ref("customer_care_budget.analytic_plan_customer_care")
+        column = SQL.identifier("aal", plan._column_name())
+        return SQL("""
+            SELECT aal.id * 3 + 2, 'journal', l.budget_id, l.id, l.company_id,
+                   l.activity_type_id, l.tier_id, l.partner_id, aml.care_partner_id,
+                   NULL, NULL, NULL,
+                   aal.date, 0.0, 0.0, -aal.amount, aal.amount
+              FROM account_analytic_line aal
+              JOIN account_move_line aml ON aml.id = aal.move_line_id AND aml.care_expense_id IS NULL
+              JOIN LATERAL (
+                    SELECT l.*
+                      FROM care_budget_line l
+                      JOIN care_budget b ON b.id = l.budget_id
+                      JOIN care_activity_type t ON t.id = l.activity_type_id
+                     WHERE b.analytic_account_id = %(column)s
+                       AND aal.date BETWEEN l.date_from AND l.date_to
+                       AND (t.expense_account_id ->> l.company_id::text)::int = aal.general_account_id
+                  ORDER BY l.partner_id IS NOT DISTINCT FROM aml.care_partner_id DESC,
+                           (l.partner_id IS NULL AND l.tier_id IS NULL) DESC,
+                           l.id
+                     LIMIT 1
+                   ) l ON TRUE
+             WHERE %(column)s IS NOT NULL
+        """, column=column)
+
+    @api.model
+    def _flush_sources(self):
+        """The ORM does not know this query reads these tables: write their pending changes first."""
+        for model in ("care.budget", "care.budget.line", "care.expense", "care.activity.type", "account.move.line",
+                      "account.analytic.line"):
+            self.env[model].flush_model()
+
+    @api.model
+    def _search(self, *args, **kwargs):
+        self._flush_sources()
+        return super()._search(*args, **kwargs)
+
+    @api.model
+    def _assign_consumption(self, records, group_field):
+        """Compute committed, actual, available and consumption of ``records`` (budget lines or plans,
+        grouped here by ``group_field``) with one aggregate query."""
+        groups = self._read_group(
+            [(group_field, "in", records._origin.ids)], [group_field], ["amount_committed:sum", "amount_actual:sum"],
+        ) if records._origin else []
+        figures = {record: (committed, actual) for record, committed, actual in groups}
+        for record in records:
+            committed, actual = figures.get(record._origin, (0.0, 0.0))
+            record.amount_committed = committed
+            record.amount_actual = actual
+            record.amount_available = record.amount_planned - committed - actual
+            record.consumption = 100 * (committed + actual) / record.amount_planned if record.amount_planned else 0.0

@@ -1,0 +1,100 @@
+import threading
+
+from odoo import Command, api
+from odoo.exceptions import UserError
+from odoo.service.model import retrying
+from odoo.tests import TransactionCase, tagged
+
+SUPERUSER_ID = api.SUPERUSER_ID
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentApproval(TransactionCase):
+    """Two transactions approve expenses on a line with room for one: exactly one succeeds.
+
+    The data is committed through cursors of their own (a test's transaction is invisible to other
+    connections) and removed again afterwards.
+    """
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            gift = env.ref("customer_care_budget.care_activity_gift")
+            self.manager = env["res.users"].create({
+                "name": "Concurrency Manager", "login": "ccb_concurrency_manager",
+                "group_ids": [Command.set([env.ref("customer_care_budget.group_care_manager").id])],
+            })
+            self.budget = env["care.budget"].create({
+                "name": "Concurrency plan", "date_from": "2026-01-01", "date_to": "2026-12-31",
+                "line_ids": [Command.create({"activity_type_id": gift.id, "amount_original": 300.0,
+                                             "date_from": "2026-01-01", "date_to": "2026-12-31"})],
+            })
+            # approved without its review round: this test is about the expenses
+            self.budget.write({"state": "approved"})
+            customers = env["res.partner"].create([{"name": f"Concurrent customer {i}", "is_company": True}
+                                                   for i in range(2)])
+            self.expenses = env["care.expense"].create([{
+                "partner_id": customer.id, "care_activity_type_id": gift.id, "date": "2026-06-15",
+                "purpose": "Gift", "amount": 200.0,
+            } for customer in customers])
+            self.expenses.action_submit()
+            self.customers = customers
+        self.addCleanup(self._remove_committed_data)
+
+    def _remove_committed_data(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            expenses = self.expenses.with_env(env)
+            expenses.filtered(lambda exp: exp.state != "cancelled").action_cancel()
+            expenses.unlink()
+            budget = self.budget.with_env(env)
+            budget.action_cancel()
+            budget.unlink()
+            self.customers.with_env(env).unlink()
+            self.manager.with_env(env).unlink()
+
+    def test_two_cursors_cannot_both_spend_the_last_of_a_line(self):
+        first, second = self.expenses.ids
+        second_read = threading.Event()
+        first_committed = threading.Event()
+        outcome = {"attempts": 0}
+
+        def approve(cr, expense_id):
+            env = api.Environment(cr, self.manager.id, {})
+            env["care.expense"].browse(expense_id).validate_tier()
+
+        def second_transaction():
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["care.expense"].browse(second).read(["state"])  # the snapshot is taken here
+                second_read.set()
+                first_committed.wait(30)
+
+                def attempt():
+                    outcome["attempts"] += 1
+                    approve(cr, second)
+
+                try:
+                    retrying(attempt, env)
+                except UserError as error:
+                    outcome["error"] = str(error)
+                    cr.rollback()
+
+        thread = threading.Thread(target=second_transaction)
+        thread.start()
+        try:
+            self.assertTrue(second_read.wait(30))
+            with self.registry.cursor() as cr:
+                approve(cr, first)  # committed when the cursor closes
+        finally:
+            first_committed.set()
+            thread.join(60)
+
+        self.assertEqual(outcome["attempts"], 2, "the stale approval failed to serialize and was retried")
+        self.assertIn("would overspend the budget line", outcome.get("error", ""))
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            self.assertEqual(env["care.expense"].browse([first, second]).mapped("state"), ["approved", "submitted"])
+            line = self.budget.with_env(env).line_ids
+            self.assertEqual((line.amount_committed, line.amount_available), (200.0, 100.0))
