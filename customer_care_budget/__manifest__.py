@@ -34,6 +34,7 @@
     "demo": [
         "demo/customer_care_demo.xml",
         "demo/care_budget_demo.xml",
+        "demo/care_expense_demo.xml",
     ],
     "application": True,
 }

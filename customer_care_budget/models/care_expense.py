@@ -170,6 +170,13 @@ class CareExpense(models.Model):
         "and amount within a day).",
     )
     duplicate_user_id = fields.Many2one("res.users", string="Duplicate Confirmed By", readonly=True, copy=False)
+    twin_id = fields.Many2one(
+        "care.expense",
+        string="Possible Duplicate",
+        compute="_compute_twin_id",
+        help="A submitted, approved or posted expense of the same requester for the same customer and amount, "
+        "dated within a day of this one.",
+    )
 
     # ------------------------------------------------------------
     # CONSTRAINTS
@@ -236,6 +243,11 @@ class CareExpense(models.Model):
     def _compute_payment_status(self):
         for expense in self:
             expense.payment_status = PAYMENT_STATUS.get(expense.move_id.payment_state, "not_paid")
+
+    @api.depends("user_id", "partner_id", "currency_id", "amount", "date")
+    def _compute_twin_id(self):
+        for expense in self:
+            expense.twin_id = expense._find_twin()
 
     @api.depends("name", "partner_id")
     def _compute_display_name(self):
@@ -606,19 +618,9 @@ class CareExpense(models.Model):
         return None
 
     def _policy_duplicate(self):
-        """Drafts are not spending yet: the first of two twins to be submitted passes."""
         if self.duplicate_reason:
             return None
-        twin = self.search([
-            ("id", "!=", self.id),
-            ("user_id", "=", self.user_id.id),
-            ("partner_id", "=", self.partner_id.id),
-            ("currency_id", "=", self.currency_id.id),
-            ("amount", "=", self.amount),
-            ("date", ">=", self.date - timedelta(days=1)),
-            ("date", "<=", self.date + timedelta(days=1)),
-            ("state", "in", ("submitted", "approved", "posted")),
-        ], limit=1)
+        twin = self._find_twin()
         if twin:
             return self.env._(
                 "it looks like a duplicate of %(twin)s (same requester, customer and amount %(amount)s within a "
@@ -638,6 +640,22 @@ class CareExpense(models.Model):
             return self.customer_tier_id, self.customer_stage
         partner = self.partner_id.commercial_partner_id.with_company(self.company_id)
         return partner.care_tier_id, partner.care_stage
+
+    def _find_twin(self):
+        """Drafts are not spending yet: of two twins, the first one submitted passes."""
+        self.ensure_one()
+        if not (self.date and self.partner_id and self.amount):
+            return self.browse()
+        return self.search([
+            ("id", "!=", self._origin.id),
+            ("user_id", "=", self.user_id.id),
+            ("partner_id", "=", self.partner_id.id),
+            ("currency_id", "=", self.currency_id.id),
+            ("amount", "=", self.amount),
+            ("date", ">=", self.date - timedelta(days=1)),
+            ("date", "<=", self.date + timedelta(days=1)),
+            ("state", "in", ("submitted", "approved", "posted")),
+        ], limit=1)
 
     def _annual_allowance(self):
         partner = self.partner_id.with_company(self.company_id)

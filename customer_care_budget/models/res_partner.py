@@ -151,6 +151,11 @@ class ResPartner(models.Model):
         "Set by a Customer Care Manager.",
     )
     care_currency_id = fields.Many2one("res.currency", compute="_compute_care_currency_id")
+    care_expense_count = fields.Integer(
+        string="Care Expenses",
+        compute="_compute_care_expense_count",
+        groups="customer_care_budget.group_care_user,customer_care_budget.group_care_accountant",
+    )
 
     # ------------------------------------------------------------
     # COMPUTE METHODS
@@ -170,6 +175,13 @@ class ResPartner(models.Model):
             return NotImplemented
         limit = fields.Date.context_today(self) - timedelta(days=value)
         return Domain("care_last_invoice_date", mirrored[operator], limit)
+
+    def _compute_care_expense_count(self):
+        counts = dict(self.env["care.expense"]._read_group(
+            [("partner_id", "in", self.ids)], ["partner_id"], ["__count"],
+        ))
+        for partner in self:
+            partner.care_expense_count = counts.get(partner, 0)
 
     @api.depends_context("company")
     def _compute_care_currency_id(self):
@@ -217,6 +229,13 @@ class ResPartner(models.Model):
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
+
+    def action_care_view_expenses(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("customer_care_budget.care_expense_action_all")
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
 
     def action_care_pin_tier(self):
         self._check_care_manager()

@@ -44,10 +44,19 @@ class CareBudgetReport(models.Model):
 
     @property
     def _table_query(self):
-        return SQL("%s UNION ALL %s UNION ALL %s", self._plan_query(), self._expense_query(), self._journal_query())
+        return self._rows_query()
 
     @api.model
-    def _plan_query(self):
+    def _rows_query(self, lines=None):
+        """The rows of the analysis; with ``lines`` (an SQL query of budget line ids), only the rows
+        of those lines, read from an index-friendly subset of the data."""
+        return SQL(
+            "%s UNION ALL %s UNION ALL %s",
+            self._plan_query(lines), self._expense_query(lines), self._journal_query(lines),
+        )
+
+    @api.model
+    def _plan_query(self, lines=None):
         return SQL("""
             SELECT l.id * 3 AS id, 'plan' AS source, l.budget_id, l.id AS budget_line_id, l.company_id,
                    l.activity_type_id, l.tier_id, l.partner_id AS key_account_id, NULL::int AS partner_id,
@@ -55,10 +64,11 @@ class CareBudgetReport(models.Model):
                    l.date_from AS date, l.amount_planned, 0.0 AS amount_committed, 0.0 AS amount_actual,
                    l.amount_planned AS amount_available
               FROM care_budget_line l
-        """)
+             WHERE %s
+        """, _among("l.id", lines))
 
     @api.model
-    def _expense_query(self):
+    def _expense_query(self, lines=None):
         return SQL("""
             SELECT e.id * 3 + 1, 'expense', l.budget_id, l.id, l.company_id,
                    l.activity_type_id, l.tier_id, l.partner_id, e.partner_id,
@@ -69,35 +79,51 @@ class CareBudgetReport(models.Model):
                    -e.amount_company
               FROM care_expense e
               JOIN care_budget_line l ON l.id = e.budget_line_id
-             WHERE e.state IN ('approved', 'posted')
-        """)
+             WHERE e.state IN ('approved', 'posted') AND %s
+        """, _among("e.budget_line_id", lines))
 
     @api.model
-    def _journal_query(self):
-        plan = self.env.ref("customer_care_budget.analytic_plan_customer_care")
-        column = SQL.identifier("aal", plan._column_name())
+    def _journal_query(self, lines=None):
+        """Journal items on a plan's analytic account, each on the one line it belongs to (see the
+        class docstring). With ``lines``, only the items that could belong to them are read: those
+        on their plans' analytic accounts, with their activities' accounts, in their periods."""
+        column = SQL.identifier("aal", self.env.ref("customer_care_budget.analytic_plan_customer_care")._column_name())
         return SQL("""
-            SELECT aal.id * 3 + 2, 'journal', l.budget_id, l.id, l.company_id,
-                   l.activity_type_id, l.tier_id, l.partner_id, aml.care_partner_id,
-                   NULL, NULL, NULL,
-                   aal.date, 0.0, 0.0, -aal.amount, aal.amount
-              FROM account_analytic_line aal
-              JOIN account_move_line aml ON aml.id = aal.move_line_id AND aml.care_expense_id IS NULL
-              JOIN LATERAL (
-                    SELECT l.*
+            SELECT * FROM (
+                WITH targets AS MATERIALIZED (
+                    SELECT DISTINCT b.analytic_account_id,
+                           (t.expense_account_id ->> l.company_id::text)::int AS account_id,
+                           l.date_from, l.date_to
                       FROM care_budget_line l
-                      JOIN care_budget b ON b.id = l.budget_id
+                      JOIN care_budget b ON b.id = l.budget_id AND b.analytic_account_id IS NOT NULL
                       JOIN care_activity_type t ON t.id = l.activity_type_id
-                     WHERE b.analytic_account_id = %(column)s
-                       AND aal.date BETWEEN l.date_from AND l.date_to
-                       AND (t.expense_account_id ->> l.company_id::text)::int = aal.general_account_id
-                  ORDER BY l.partner_id IS NOT DISTINCT FROM aml.care_partner_id DESC,
-                           (l.partner_id IS NULL AND l.tier_id IS NULL) DESC,
-                           l.id
-                     LIMIT 1
-                   ) l ON TRUE
-             WHERE %(column)s IS NOT NULL
-        """, column=column)
+                     WHERE %(among_targets)s
+                ), items AS MATERIALIZED (
+                    SELECT DISTINCT aal.id, aal.date, aal.amount, aal.general_account_id,
+                           %(column)s AS analytic_account_id, aml.care_partner_id
+                      FROM targets
+                      JOIN account_analytic_line aal ON %(column)s = targets.analytic_account_id
+                                                    AND aal.general_account_id = targets.account_id
+                                                    AND aal.date BETWEEN targets.date_from AND targets.date_to
+                      JOIN account_move_line aml ON aml.id = aal.move_line_id AND aml.care_expense_id IS NULL
+                )
+                SELECT DISTINCT ON (items.id)
+                       items.id * 3 + 2, 'journal', l.budget_id, l.id AS budget_line_id, l.company_id,
+                       l.activity_type_id, l.tier_id, l.partner_id, items.care_partner_id,
+                       NULL::int, NULL::int, NULL::text,
+                       items.date, 0.0, 0.0, -items.amount, items.amount
+                  FROM items
+                  JOIN care_budget b ON b.analytic_account_id = items.analytic_account_id
+                  JOIN care_budget_line l ON l.budget_id = b.id AND items.date BETWEEN l.date_from AND l.date_to
+                  JOIN care_activity_type t ON t.id = l.activity_type_id
+                 WHERE (t.expense_account_id ->> l.company_id::text)::int = items.general_account_id
+              ORDER BY items.id,
+                       l.partner_id IS NOT DISTINCT FROM items.care_partner_id DESC,
+                       (l.partner_id IS NULL AND l.tier_id IS NULL) DESC,
+                       l.id
+            ) attributed
+             WHERE %(among)s
+        """, column=column, among_targets=_among("l.id", lines), among=_among("attributed.budget_line_id", lines))
 
     @api.model
     def _flush_sources(self):
@@ -113,15 +139,27 @@ class CareBudgetReport(models.Model):
 
     @api.model
     def _assign_consumption(self, records, group_field):
-        """Compute committed, actual, available and consumption of ``records`` (budget lines or plans,
-        grouped here by ``group_field``) with one aggregate query."""
-        groups = self._read_group(
-            [(group_field, "in", records._origin.ids)], [group_field], ["amount_committed:sum", "amount_actual:sum"],
-        ) if records._origin else []
-        figures = {record: (committed, actual) for record, committed, actual in groups}
+        """Compute committed, actual, available and consumption of ``records`` (budget lines, or
+        plans: ``group_field`` says which) with one aggregate query over their rows."""
+        self._flush_sources()
+        ids = list(records._origin.ids)
+        lines = SQL("SELECT id FROM care_budget_line WHERE %s = ANY(%s)",
+                    SQL.identifier("id" if group_field == "budget_line_id" else group_field), ids)
+        figures = {}
+        if ids:
+            rows = self.env.execute_query(SQL(
+                "SELECT %s, SUM(amount_committed), SUM(amount_actual) FROM (%s) consumption GROUP BY 1",
+                SQL.identifier(group_field), self._rows_query(lines),
+            ))
+            figures = {record_id: (committed, actual) for record_id, committed, actual in rows}
         for record in records:
-            committed, actual = figures.get(record._origin, (0.0, 0.0))
+            committed, actual = figures.get(record._origin.id, (0.0, 0.0))
             record.amount_committed = committed
             record.amount_actual = actual
             record.amount_available = record.amount_planned - committed - actual
             record.consumption = 100 * (committed + actual) / record.amount_planned if record.amount_planned else 0.0
+
+
+def _among(column, lines):
+    """SQL condition: ``column`` is one of ``lines`` (an SQL query of budget line ids), or TRUE."""
+    return SQL("TRUE") if lines is None else SQL("%s IN (%s)", SQL(column), lines)

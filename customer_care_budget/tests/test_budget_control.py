@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from .common import CareTestCommon
@@ -170,3 +170,17 @@ class TestBudgetControl(CareTestCommon):
         queries(2)  # warm the registry caches (access rules)
         self.assertEqual(queries(5), queries(80))
         self.assertLessEqual(queries(5), 2, "one aggregate for all the lines (and the analytic plan's check)")
+
+    def test_plan_with_spending_cannot_be_cancelled(self):
+        expense = self._submit_and_approve(self._expense(100.0))
+        with self.assertRaisesRegex(UserError, "approved or posted spending"):
+            self.plan.with_user(self.care_manager).action_cancel()
+        expense.with_user(self.care_manager).action_cancel()
+        self.plan.with_user(self.care_manager).action_cancel()
+        self.assertEqual(self.plan.state, "cancel")
+
+    def test_plan_analytic_account_belongs_to_the_customer_care_plan(self):
+        other_plan = self.env["account.analytic.plan"].create({"name": "Projects elsewhere"})
+        account = self.env["account.analytic.account"].create({"name": "Project X", "plan_id": other_plan.id})
+        with self.assertRaisesRegex(ValidationError, "must belong to the Customer Care analytic plan"):
+            self.plan.analytic_account_id = account

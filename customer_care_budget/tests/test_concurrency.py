@@ -34,9 +34,10 @@ class TestConcurrentApproval(TransactionCase):
             self.budget.write({"state": "approved"})
             customers = env["res.partner"].create([{"name": f"Concurrent customer {i}", "is_company": True}
                                                    for i in range(2)])
+            # on this line, whatever other plans the database holds (the superuser is a Manager)
             self.expenses = env["care.expense"].create([{
                 "partner_id": customer.id, "care_activity_type_id": gift.id, "date": "2026-06-15",
-                "purpose": "Gift", "amount": 200.0,
+                "purpose": "Gift", "amount": 200.0, "budget_line_id": self.budget.line_ids.id,
             } for customer in customers])
             self.expenses.action_submit()
             self.customers = customers
@@ -79,6 +80,9 @@ class TestConcurrentApproval(TransactionCase):
                     retrying(attempt, env)
                 except UserError as error:
                     outcome["error"] = str(error)
+                    cr.rollback()
+                except Exception as error:  # reported by the assertions below
+                    outcome["error"] = repr(error)
                     cr.rollback()
 
         thread = threading.Thread(target=second_transaction)

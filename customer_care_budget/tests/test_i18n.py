@@ -46,3 +46,14 @@ class TestTranslations(CareTestCommon):
         self._invoice(customer, 100.0, 30)
         self._recompute()
         self.assertIn("下降了 90%", customer.care_churn_reason)
+
+    def test_expense_refusals_are_translated(self):
+        self._setup_expenses()
+        zh = self.env(context={"lang": "zh_CN"})
+        states = dict(zh["care.expense"]._fields["state"]._description_selection(zh))
+        self.assertEqual(states["posted"], "已过账")
+        self.assertEqual(zh["care.budget.line"]._fields["consumption"].get_description(zh)["string"], "预算执行率（%）")
+        expense = self._expense(2500.0, receipt=False).with_context(lang="zh_CN")
+        with self.assertRaisesRegex(UserError, "票据") as error:
+            expense.action_submit()
+        self.assertNotIn("need a receipt", str(error.exception))

@@ -1,0 +1,183 @@
+"""Benchmark of budget control: consumption of every line, the approval critical section, the analysis.
+
+Fills a database that has customer_care_budget installed with one approved plan of L lines, N care
+expenses (approved or posted, on those lines; the posted ones with their journal and analytic
+items) and J vendor-bill items booked on the plan's analytic account (bulk SQL: data generation
+only), then times, against the bare SQL sum of the expenses (the floor):
+
+- the consumption (committed, actual, available) of all the plan's lines, as lists and forms read it;
+- one approval's critical section: lock the line, then check its room;
+- the Budget Analysis pivot (planned / committed / actual by activity).
+
+    python3 bench/bench_budget.py -c odoo.conf -d DB [--expenses N] [--lines L] [--journal-items J]
+
+``scripts/bench budget`` creates a throwaway database, installs the addon and runs this.
+"""
+
+import argparse
+import time
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-c", "--config", required=True, help="Odoo configuration file")
+    parser.add_argument("-d", "--database", required=True, help="database with customer_care_budget installed")
+    parser.add_argument("--expenses", type=int, default=100_000)
+    parser.add_argument("--lines", type=int, default=420, help="budget lines of the plan (activity x tier x month)")
+    parser.add_argument("--journal-items", type=int, default=20_000, help="vendor-bill items on the plan")
+    return parser.parse_args()
+
+
+def generate(env, company, expenses, lines, journal_items):
+    """An approved plan, its lines, expenses and journal items, by bulk SQL."""
+    from odoo import Command  # noqa: PLC0415
+
+    cr = env.cr
+    journal = env["account.journal"].search([("type", "=", "purchase"), ("company_id", "=", company.id)], limit=1)
+    if not journal.default_account_id:
+        raise SystemExit("the company has no purchase journal with an expense account: install a chart of accounts")
+    activities = env["care.activity.type"].search([])
+    accounts = env["account.account"].search([("account_type", "=", "expense"), ("company_ids", "in", company.id)])
+    for index, activity in enumerate(activities):
+        activity.with_company(company).expense_account_id = accounts[index % len(accounts)]
+    # lines per activity x (every tier, or one tier) x month, as a planner would write them
+    tiers = [False, *env["care.tier"].search([]).ids]
+    plan = env["care.budget"].create({
+        "name": "Bench plan", "date_from": "2026-01-01", "date_to": "2026-12-31",
+        "line_ids": [Command.create({
+            "activity_type_id": activities[index % len(activities)].id,
+            "tier_id": tiers[index // len(activities) % len(tiers)],
+            "amount_original": 1_000_000,
+            "date_from": date(2026, 1 + index // (len(activities) * len(tiers)) % 12, 1),
+            "date_to": date(2026, 1 + index // (len(activities) * len(tiers)) % 12, 1) + relativedelta(day=31),
+        }) for index in range(lines)],
+    })
+    plan.write({"state": "approved", "analytic_account_id": plan._create_analytic_account().id})
+    customer = env["res.partner"].create({"name": "Bench customer", "is_company": True})
+    env.flush_all()
+    cr.execute(
+        """
+        INSERT INTO care_expense (name, company_id, state, date, user_id, partner_id, care_activity_type_id,
+                                  budget_line_id, budget_id, purpose, currency_id, amount, amount_company,
+                                  payee_type, payment_status, create_date, write_date)
+        SELECT 'BENCH/' || g, %(company)s, CASE WHEN g %% 3 = 0 THEN 'approved' ELSE 'posted' END,
+               l.date_from + (g %% 28), %(user)s, %(customer)s, l.activity_type_id, l.id, l.budget_id,
+               'Bench', %(currency)s, 10 + g %% 90, 10 + g %% 90, 'employee', 'not_paid', NOW(), NOW()
+          FROM generate_series(1, %(expenses)s) g
+          JOIN care_budget_line l ON l.budget_id = %(plan)s
+           AND l.id = (SELECT MIN(id) FROM care_budget_line WHERE budget_id = %(plan)s) + g %% %(lines)s
+        """,
+        {"company": company.id, "user": env.uid, "customer": customer.id, "currency": company.currency_id.id,
+         "expenses": expenses, "plan": plan.id, "lines": lines},
+    )
+    column = env.ref("customer_care_budget.analytic_plan_customer_care")._column_name()
+    move = env["account.move"].create({"move_type": "entry", "journal_id": journal.id, "date": "2026-06-30"})
+    # journal items of the posted expenses (left out by the consumption) and of vendor bills (counted)
+    cr.execute(
+        f"""
+        WITH items AS (
+            INSERT INTO account_move_line (move_id, display_type, company_id, journal_id, account_id, currency_id,
+                                           date, parent_state, name, balance, debit, credit, amount_currency,
+                                           care_expense_id)
+            SELECT %(move)s, 'product', %(company)s, %(journal)s,
+                   (t.expense_account_id ->> %(company)s::text)::int, %(currency)s, e.date, 'posted',
+                   'Bench', e.amount_company, e.amount_company, 0, e.amount_company, e.id
+              FROM care_expense e JOIN care_activity_type t ON t.id = e.care_activity_type_id
+             WHERE e.state = 'posted' AND e.budget_id = %(plan)s
+            UNION ALL
+            SELECT %(move)s, 'product', %(company)s, %(journal)s, (%(accounts)s::int[])[1 + g %% %(count)s],
+                   %(currency)s, DATE '2026-01-01' + (g %% 365), 'posted', 'Bench bill', 25, 25, 0, 25, NULL
+              FROM generate_series(1, %(journal_items)s) g
+            RETURNING id, date, balance, account_id
+        )
+        INSERT INTO account_analytic_line (name, date, amount, unit_amount, company_id, currency_id,
+                                           general_account_id, move_line_id, {column}, create_date, write_date)
+        SELECT 'Bench', i.date, -i.balance, 1, %(company)s, %(currency)s, i.account_id, i.id, %(analytic)s,
+               NOW(), NOW()
+          FROM items i
+        """,  # the column name comes from Odoo, not from input
+        {"move": move.id, "company": company.id, "journal": journal.id,
+         "accounts": activities.with_company(company).expense_account_id.ids,
+         "count": len(activities.with_company(company).expense_account_id),
+         "currency": company.currency_id.id, "plan": plan.id, "journal_items": journal_items,
+         "analytic": plan.analytic_account_id.id},
+    )
+    cr.execute("ANALYZE care_expense; ANALYZE account_move_line; ANALYZE account_analytic_line; "
+               "ANALYZE care_budget_line")
+    cr.commit()
+    env.invalidate_all()
+    return plan
+
+
+def measure(env, function, repeat=1):
+    env.invalidate_all()
+    queries = env.cr.sql_log_count
+    start = time.perf_counter()
+    for _index in range(repeat):
+        env.invalidate_all()
+        result = function()
+    return (time.perf_counter() - start) / repeat, (env.cr.sql_log_count - queries) // repeat, result
+
+
+def main():
+    args = parse_args()
+    try:
+        import odoo  # noqa: PLC0415
+        from odoo import SUPERUSER_ID, api  # noqa: PLC0415
+        from odoo.modules.registry import Registry  # noqa: PLC0415
+        from odoo.tools import SQL, config  # noqa: PLC0415
+    except ImportError as error:
+        raise SystemExit(f"Odoo 19 is not importable ({error}): see the README") from error
+
+    config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
+    odoo.tools.config["log_level"] = "warn"
+    registry = Registry(args.database)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        started = time.perf_counter()
+        plan = generate(env, env.company, args.expenses, args.lines, args.journal_items)
+        generation = time.perf_counter() - started
+        lines = env["care.budget.line"].browse(plan.line_ids.ids)  # a plain prefetch set, kept by invalidation
+
+        floor, _queries, _rows = measure(env, lambda: env.execute_query(SQL(
+            "SELECT budget_line_id, SUM(amount_company) FROM care_expense WHERE budget_id = %s GROUP BY 1", plan.id,
+        )))
+        consumption, consumption_queries, available = measure(
+            env, lambda: sum(lines.mapped("amount_available")), repeat=3,
+        )
+        expense = env["care.expense"].search([("budget_id", "=", plan.id), ("state", "=", "approved")], limit=1)
+        line = expense.budget_line_id
+        if not line:
+            raise SystemExit("no approved expense was generated: raise --expenses")
+
+        def critical_section():
+            line._lock_for_consumption()
+            expense._check_budget_room()
+
+        approval, approval_queries, _result = measure(env, critical_section, repeat=10)
+        cr.rollback()
+        analysis, analysis_queries, groups = measure(env, lambda: env["care.budget.report"]._read_group(
+            [("budget_id", "=", plan.id)], ["activity_type_id"],
+            ["amount_planned:sum", "amount_committed:sum", "amount_actual:sum"],
+        ), repeat=3)
+        committed, actual = (sum(group[index] for group in groups) for index in (2, 3))
+
+    print()
+    print("Budget control benchmark")
+    print(f"  data: 1 plan, {args.lines:,} lines, {args.expenses:,} expenses, {args.journal_items:,} vendor-bill "
+          f"items on the plan (generated in {generation:.1f} s)")
+    print(f"  floor: bare SQL sum of the expenses    {floor * 1000:8.1f} ms")
+    print(f"  consumption of all {len(lines):,} lines        {consumption * 1000:8.1f} ms   "
+          f"{consumption_queries:3} queries   ratio {consumption / floor:5.1f} x floor")
+    print(f"  approval: lock line + check room     {approval * 1000:8.1f} ms   {approval_queries:3} queries   "
+          f"ratio {approval / floor:5.1f} x floor")
+    print(f"  Budget Analysis by activity          {analysis * 1000:8.1f} ms   {analysis_queries:3} queries   "
+          f"ratio {analysis / floor:5.1f} x floor")
+    print(f"  check: available {available:,.2f}, committed {committed:,.2f}, actual {actual:,.2f}")
+
+
+if __name__ == "__main__":
+    main()
