@@ -19,6 +19,7 @@ import time
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
+from odoo_env import superuser_env
 
 
 def parse_args():
@@ -124,19 +125,10 @@ def measure(env, function, repeat=1):
 
 def main():
     args = parse_args()
-    try:
-        import odoo  # noqa: PLC0415
-        from odoo import SUPERUSER_ID, api  # noqa: PLC0415
-        from odoo.modules.registry import Registry  # noqa: PLC0415
-        from odoo.tools import SQL, config  # noqa: PLC0415
-    except ImportError as error:
-        raise SystemExit(f"Odoo 19 is not importable ({error}): see the README") from error
+    with superuser_env(args.config, args.database) as env:
+        from odoo.tools import SQL  # noqa: PLC0415
 
-    config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
-    odoo.tools.config["log_level"] = "warn"
-    registry = Registry(args.database)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+        cr = env.cr
         started = time.perf_counter()
         plan = generate(env, env.company, args.expenses, args.lines, args.journal_items)
         generation = time.perf_counter() - started

@@ -13,6 +13,8 @@ import argparse
 import time
 from datetime import timedelta
 
+from odoo_env import superuser_env
+
 LINES_PER_INVOICE = 4
 
 
@@ -99,19 +101,10 @@ def measure(env, function):
 
 def main():
     args = parse_args()
-    try:
-        import odoo  # noqa: PLC0415
-        from odoo import SUPERUSER_ID, api, fields  # noqa: PLC0415
-        from odoo.modules.registry import Registry  # noqa: PLC0415
-        from odoo.tools import config  # noqa: PLC0415
-    except ImportError as error:
-        raise SystemExit(f"Odoo 19 is not importable ({error}): see the README") from error
+    with superuser_env(args.config, args.database) as env:
+        from odoo import fields  # noqa: PLC0415
 
-    config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
-    odoo.tools.config["log_level"] = "warn"
-    registry = Registry(args.database)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+        cr = env.cr
         company = env.company
         partners = env["res.partner"].with_company(company)
         started = time.perf_counter()

@@ -57,7 +57,6 @@ class CareBudgetLine(models.Model):
         help="Consumption percentage at which the plan's responsible is warned.",
     )
     notes = fields.Text()
-    expense_ids = fields.One2many("care.expense", "budget_line_id", string="Expenses")
     amount_committed = fields.Monetary(
         string="Committed",
         compute="_compute_consumption",

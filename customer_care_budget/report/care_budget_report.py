@@ -90,16 +90,22 @@ class CareBudgetReport(models.Model):
         column = SQL.identifier("aal", self.env.ref("customer_care_budget.analytic_plan_customer_care")._column_name())
         return SQL("""
             SELECT * FROM (
-                WITH targets AS MATERIALIZED (
-                    SELECT DISTINCT b.analytic_account_id,
-                           (t.expense_account_id ->> l.company_id::text)::int AS account_id,
-                           l.date_from, l.date_to
+                WITH line_accounts AS MATERIALIZED (
+                    SELECT l.id, l.budget_id, l.company_id, l.activity_type_id, l.tier_id, l.partner_id,
+                           l.date_from, l.date_to, b.analytic_account_id,
+                           (t.expense_account_id ->> l.company_id::text)::int AS account_id
                       FROM care_budget_line l
                       JOIN care_budget b ON b.id = l.budget_id AND b.analytic_account_id IS NOT NULL
                       JOIN care_activity_type t ON t.id = l.activity_type_id
+                ), targets AS MATERIALIZED (
+                    -- per analytic account and expense account, a superset of the periods of the lines
+                    -- asked for; the attribution below narrows each item to the lines' own periods
+                    SELECT analytic_account_id, account_id, MIN(date_from) AS date_from, MAX(date_to) AS date_to
+                      FROM line_accounts l
                      WHERE %(among_targets)s
+                  GROUP BY 1, 2
                 ), items AS MATERIALIZED (
-                    SELECT DISTINCT aal.id, aal.date, aal.amount, aal.general_account_id,
+                    SELECT aal.id, aal.date, aal.amount, aal.general_account_id,
                            %(column)s AS analytic_account_id, aml.care_partner_id
                       FROM targets
                       JOIN account_analytic_line aal ON %(column)s = targets.analytic_account_id
@@ -113,10 +119,9 @@ class CareBudgetReport(models.Model):
                        NULL::int, NULL::int, NULL::text,
                        items.date, 0.0, 0.0, -items.amount, items.amount
                   FROM items
-                  JOIN care_budget b ON b.analytic_account_id = items.analytic_account_id
-                  JOIN care_budget_line l ON l.budget_id = b.id AND items.date BETWEEN l.date_from AND l.date_to
-                  JOIN care_activity_type t ON t.id = l.activity_type_id
-                 WHERE (t.expense_account_id ->> l.company_id::text)::int = items.general_account_id
+                  JOIN line_accounts l ON l.analytic_account_id = items.analytic_account_id
+                                      AND l.account_id = items.general_account_id
+                                      AND items.date BETWEEN l.date_from AND l.date_to
               ORDER BY items.id,
                        l.partner_id IS NOT DISTINCT FROM items.care_partner_id DESC,
                        (l.partner_id IS NULL AND l.tier_id IS NULL) DESC,

@@ -1,0 +1,20 @@
+"""What the benchmarks share: a superuser environment on the benchmark database."""
+
+from contextlib import contextmanager
+
+
+@contextmanager
+def superuser_env(config_path, database):
+    """Yield a superuser environment on ``database``; its cursor commits when the block ends."""
+    try:
+        import odoo  # noqa: PLC0415
+        from odoo import SUPERUSER_ID, api  # noqa: PLC0415
+        from odoo.modules.registry import Registry  # noqa: PLC0415
+        from odoo.tools import config  # noqa: PLC0415
+    except ImportError as error:
+        raise SystemExit(f"Odoo 19 is not importable ({error}): see the README") from error
+
+    config.parse_config(["-c", config_path, "-d", database, "--log-level=warn"])
+    odoo.tools.config["log_level"] = "warn"
+    with Registry(database).cursor() as cr:
+        yield api.Environment(cr, SUPERUSER_ID, {})
