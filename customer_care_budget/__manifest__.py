@@ -26,6 +26,7 @@
         "views/care_budget_report_views.xml",
         "wizard/care_expense_reason_views.xml",
         "views/care_expense_views.xml",
+        "views/care_feedback_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/care_tier_pin_views.xml",

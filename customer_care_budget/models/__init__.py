@@ -6,6 +6,7 @@ from . import care_budget_line
 from . import care_budget_objective
 from . import care_budget_change
 from . import care_expense
+from . import care_feedback
 from . import account_move_line
 from . import res_company
 from . import res_config_settings

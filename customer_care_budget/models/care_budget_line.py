@@ -194,6 +194,27 @@ class CareBudgetLine(models.Model):
             if crossed != line.warning_sent:
                 line.warning_sent = crossed
 
+    @api.model
+    def _suggest_for_customers(self, partners, on_date):
+        """{partner: line} to spend on each customer on ``on_date``: in the approved plans of the
+        current company, the customer's key-account line, else the line with the most money available
+        among those for the customer's tier or for every tier."""
+        lines = self.search([
+            ("budget_id.state", "=", "approved"),
+            ("company_id", "=", self.env.company.id),
+            ("date_from", "<=", on_date),
+            ("date_to", ">=", on_date),
+        ])
+        suggestions = {}
+        for partner in partners:
+            tier = partner.with_company(self.env.company).care_tier_id
+            own = lines.filtered(lambda line, partner=partner: line.partner_id == partner)
+            shared = lines.filtered(
+                lambda line, tier=tier: not line.partner_id and (not line.tier_id or line.tier_id == tier),
+            )
+            suggestions[partner] = own[:1] or shared.sorted("amount_available", reverse=True)[:1]
+        return suggestions
+
     def _send_warning(self):
         budget = self.budget_id
         message = self.env._(

@@ -151,6 +151,23 @@ class ResPartner(models.Model):
         "Set by a Customer Care Manager.",
     )
     care_currency_id = fields.Many2one("res.currency", compute="_compute_care_currency_id")
+    care_feedback_count = fields.Integer(
+        string="Feedback",
+        compute="_compute_care_feedback",
+        groups="customer_care_budget.group_care_user,customer_care_budget.group_care_accountant",
+    )
+    care_last_csat = fields.Integer(
+        string="Latest CSAT",
+        compute="_compute_care_feedback",
+        groups="customer_care_budget.group_care_user,customer_care_budget.group_care_accountant",
+        help="The most recent satisfaction score (1-5) recorded for this customer; 0: none yet.",
+    )
+    care_last_nps = fields.Char(
+        string="Latest NPS Score",
+        compute="_compute_care_feedback",
+        groups="customer_care_budget.group_care_user,customer_care_budget.group_care_accountant",
+        help="The most recent recommendation score (0-10) recorded for this customer.",
+    )
     care_expense_count = fields.Integer(
         string="Care Expenses",
         compute="_compute_care_expense_count",
@@ -175,6 +192,17 @@ class ResPartner(models.Model):
             return NotImplemented
         limit = fields.Date.context_today(self) - timedelta(days=value)
         return Domain("care_last_invoice_date", mirrored[operator], limit)
+
+    def _compute_care_feedback(self):
+        """Count and latest scores, from one read of the customers' feedback, newest first."""
+        feedback = self.env["care.feedback"].search_fetch(
+            [("partner_id", "in", self.ids)], ["partner_id", "csat", "nps"], order="date desc, id desc",
+        )
+        for partner in self:
+            mine = feedback.filtered(lambda answer, partner=partner: answer.partner_id == partner)
+            partner.care_feedback_count = len(mine)
+            partner.care_last_csat = int(next((answer.csat for answer in mine if answer.csat), 0))
+            partner.care_last_nps = next((answer.nps for answer in mine if answer.nps), False)
 
     def _compute_care_expense_count(self):
         counts = dict(self.env["care.expense"]._read_group(
@@ -227,6 +255,43 @@ class ResPartner(models.Model):
                 "type": "success",
                 "message": self.env._("Customer segments recomputed."),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_care_view_feedback(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("customer_care_budget.care_feedback_action")
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
+
+    def action_care_schedule_retention(self):
+        """Ask each customer's account manager (else the current user) to act, with the churn signal
+        and the budget line to spend on."""
+        customers = self.commercial_partner_id
+        lines = self.env["care.budget.line"]._suggest_for_customers(customers, fields.Date.context_today(self))
+        for customer in customers:
+            line = lines[customer]
+            note = self.env._(
+                "%(customer)s may leave us (%(signal)s). Suggested budget line: %(line)s.",
+                customer=customer.name,
+                signal=customer.care_churn_reason or dict(CARE_STAGES).get(customer.care_stage) or "-",
+                line=self.env._("%(line)s, %(available)s available", line=line.display_name,
+                                available=line.currency_id.format(line.amount_available))
+                if line else self.env._("none, no approved plan covers today"),
+            )
+            customer.activity_schedule(
+                "customer_care_budget.mail_activity_care_retention",
+                user_id=(customer.user_id or self.env.user).id,
+                note=note,
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._("Retention activities scheduled for %(count)s customers.", count=len(customers)),
+                "next": {"type": "ir.actions.act_window_close"},
             },
         }
 

@@ -14,6 +14,7 @@ class TestTranslations(CareTestCommon):
         cls.env["res.lang"]._activate_lang("zh_CN")
         cls.env["ir.module.module"]._load_module_terms(["customer_care_budget"], ["zh_CN"], overwrite=True)
         cls.care_user.lang = "zh_CN"
+        cls._setup_expenses()
 
     def test_data_and_fields_are_translated(self):
         zh = self.env(context={"lang": "zh_CN"})
@@ -48,7 +49,6 @@ class TestTranslations(CareTestCommon):
         self.assertIn("下降了 90%", customer.care_churn_reason)
 
     def test_expense_refusals_are_translated(self):
-        self._setup_expenses()
         zh = self.env(context={"lang": "zh_CN"})
         states = dict(zh["care.expense"]._fields["state"]._description_selection(zh))
         self.assertEqual(states["posted"], "已过账")
