@@ -36,6 +36,7 @@
         "demo/customer_care_demo.xml",
         "demo/care_budget_demo.xml",
         "demo/care_expense_demo.xml",
+        "demo/care_feedback_demo.xml",
     ],
     "application": True,
 }

@@ -7,8 +7,10 @@ from . import care_budget_objective
 from . import care_budget_change
 from . import care_expense
 from . import care_feedback
+from . import account_move
 from . import account_move_line
 from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import tier_definition
+from . import tier_review

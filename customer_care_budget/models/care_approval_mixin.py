@@ -1,15 +1,85 @@
 from odoo import models
+from odoo.exceptions import AccessError
+
+# Context key and value that mark writes made by the approval workflow itself. The value is a Python
+# object: a client cannot send it through RPC, so it cannot forge a review or a state.
+WORKFLOW = "care_workflow"
+WORKFLOW_TOKEN = object()
+
+
+def workflow(records):
+    """``records`` in the approval workflow's own context (see ``WORKFLOW_TOKEN``)."""
+    return records.with_context(**{WORKFLOW: WORKFLOW_TOKEN})
+
+
+def in_workflow(records):
+    return records.env.context.get(WORKFLOW) is WORKFLOW_TOKEN
 
 
 class CareApprovalMixin(models.AbstractModel):
-    """What budget plans and expenses share around OCA tier validation: each reviewer of a
-    pending review has one approval activity, and no one else has."""
+    """What budget plans and expenses share around OCA tier validation:
+
+    - their reviews and their state only change through the workflow's methods (a user with write
+      access on ``tier.review`` cannot approve a review by writing it);
+    - each reviewer of a pending review has one approval activity, and no one else has.
+    """
 
     _name = "care.approval.mixin"
     _description = "Customer Care Approval"
     _inherit = ["mail.thread", "mail.activity.mixin", "tier.validation"]
 
     _approval_activity_type = None  # xml id of the mail.activity.type of the model's approvals
+    _workflow_fields = {"state"}  # fields only the workflow writes
+
+    # ------------------------------------------------------------
+    # ORM OVERRIDES
+    # ------------------------------------------------------------
+
+    def write(self, vals):
+        self._check_workflow_fields(vals)
+        return super().write(vals)
+
+    def unlink(self):
+        # the ondelete checks of the model still apply; its reviews go with it
+        return super(CareApprovalMixin, workflow(self)).unlink()
+
+    def _check_workflow_fields(self, vals):
+        forbidden = self._workflow_fields & vals.keys()
+        if forbidden and not in_workflow(self):
+            raise AccessError(self.env._(
+                "%(fields)s only change through the actions of %(model)s (Submit, Approve, Post, Cancel...).",
+                fields=", ".join(self._fields[name].get_description(self.env)["string"] for name in sorted(forbidden)),
+                model=self._description,
+            ))
+
+    # ------------------------------------------------------------
+    # OCA TIER VALIDATION: every entry point that writes reviews runs in the workflow
+    # ------------------------------------------------------------
+
+    def validate_tier(self):
+        return super(CareApprovalMixin, workflow(self)).validate_tier()
+
+    def reject_tier(self):
+        return super(CareApprovalMixin, workflow(self)).reject_tier()
+
+    def request_validation(self):
+        return super(CareApprovalMixin, workflow(self)).request_validation()
+
+    def restart_validation(self):
+        return super(CareApprovalMixin, workflow(self)).restart_validation()
+
+    def _validate_tier(self, tiers=False):
+        return super(CareApprovalMixin, workflow(self))._validate_tier(tiers and workflow(tiers))
+
+    def _rejected_tier(self, tiers=False):
+        return super(CareApprovalMixin, workflow(self))._rejected_tier(tiers and workflow(tiers))
+
+    def _update_counter(self, review_counter):
+        return super(CareApprovalMixin, workflow(self))._update_counter(review_counter)
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
 
     def _approval_activity_note(self):
         return self.env._("Please review %(record)s.", record=self.display_name)

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .care_approval_mixin import workflow
+
 
 class CareBudget(models.Model):
     """A customer care budget plan (客户维护预算) for one company and period.
@@ -21,6 +23,7 @@ class CareBudget(models.Model):
     _cancel_state = "cancel"
     _tier_validation_manual_config = False
     _approval_activity_type = "customer_care_budget.mail_activity_care_budget_approval"
+    _workflow_fields = {"state", "requested_by_id"}
 
     # ------------------------------------------------------------
     # FIELDS
@@ -48,6 +51,7 @@ class CareBudget(models.Model):
     analytic_account_id = fields.Many2one(
         "account.analytic.account",
         check_company=True,
+        copy=False,
         domain=lambda self: [
             ("root_plan_id", "=", self.env.ref("customer_care_budget.analytic_plan_customer_care").id),
         ],
@@ -218,7 +222,7 @@ class CareBudget(models.Model):
 
     def action_submit(self):
         self._check_can_submit()
-        self.write({"state": "to_approve", "requested_by_id": self.env.uid})
+        workflow(self).write({"state": "to_approve", "requested_by_id": self.env.uid})
         for budget in self:
             if budget.need_validation:
                 budget.request_validation()
@@ -243,7 +247,7 @@ class CareBudget(models.Model):
                 raise UserError(self.env._("Only the requester or a Customer Care Manager can reset it."))
         self.restart_validation()
         self.activity_unlink([self._approval_activity_type])
-        self.write({"state": "draft"})
+        workflow(self).write({"state": "draft"})
 
     def action_cancel(self):
         self._check_state(("draft", "to_approve", "approved"), self.env._("This budget cannot be cancelled."))
@@ -254,11 +258,11 @@ class CareBudget(models.Model):
                 budget=spent[0].name,
             ))
         self.activity_unlink([self._approval_activity_type])
-        self.with_context(skip_validation_check=True).write({"state": "cancel"})
+        workflow(self).with_context(skip_validation_check=True).write({"state": "cancel"})
 
     def action_done(self):
         self._check_state("approved", self.env._("Only an approved budget can be closed."))
-        self.write({"state": "done"})
+        workflow(self).write({"state": "done"})
 
     def action_open_change(self):
         self.ensure_one()
@@ -315,7 +319,7 @@ class CareBudget(models.Model):
         # need_validation has no dependencies in base_tier_validation: drop the value cached at submission
         self.invalidate_recordset(["need_validation"])
         for budget in self.filtered(lambda budget: budget.state == "to_approve"):
-            budget.write({
+            workflow(budget).write({
                 "state": "approved",
                 "analytic_account_id": (budget.analytic_account_id or budget._create_analytic_account()).id,
             })

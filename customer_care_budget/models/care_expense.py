@@ -4,6 +4,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 
+from .care_approval_mixin import workflow
 from .res_partner import CARE_STAGES
 
 # Business fields frozen once an expense leaves draft: what was approved is what gets posted.
@@ -36,6 +37,11 @@ class CareExpense(models.Model):
     _cancel_state = "cancelled"
     _tier_validation_manual_config = False
     _approval_activity_type = "customer_care_budget.mail_activity_care_expense_approval"
+    # what only the workflow writes: states, accounting links, decisions, the segment at submission
+    _workflow_fields = {
+        "state", "name", "move_id", "reversal_move_id", "override_reason", "override_user_id",
+        "duplicate_reason", "duplicate_user_id", "customer_tier_id", "customer_stage",
+    }
 
     # ------------------------------------------------------------
     # FIELDS
@@ -204,10 +210,15 @@ class CareExpense(models.Model):
                     "Only a Customer Care Manager can book %(expense)s on another line than %(match)s.",
                     expense=expense.display_name, match=match.display_name or self.env._("the matched line"),
                 ))
-            if budget.state != "approved" or not budget.date_from <= expense.date <= budget.date_to:
+            if budget.state != "approved" or (match and budget != match.budget_id):
                 raise ValidationError(self.env._(
-                    "The line %(line)s belongs to %(budget)s, which is not an approved plan covering %(date)s.",
+                    "The line %(line)s belongs to %(budget)s: choose a line of the approved plan covering %(date)s.",
                     line=line.display_name, budget=budget.name, date=expense.date,
+                ))
+            if not line.date_from <= expense.date <= line.date_to:
+                raise ValidationError(self.env._(
+                    "The line %(line)s runs from %(start)s to %(end)s: it cannot hold an expense of %(date)s.",
+                    line=line.display_name, start=line.date_from, end=line.date_to, date=expense.date,
                 ))
 
     # ------------------------------------------------------------
@@ -261,6 +272,8 @@ class CareExpense(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._check_workflow_fields({fname: value for fname, value in vals.items()
+                                         if not (fname == "state" and value == "draft")})
             if vals.get("name", "/") == "/":
                 company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
                 vals["name"] = self.env["ir.sequence"].with_company(company).next_by_code(
@@ -293,9 +306,9 @@ class CareExpense(models.Model):
         self._check_state(("draft",), self.env._("Only draft expenses can be submitted."))
         for expense in self:
             tier, stage = expense._customer_segment()
-            expense.write({"customer_tier_id": tier.id, "customer_stage": stage})
+            workflow(expense).write({"customer_tier_id": tier.id, "customer_stage": stage})
         self._check_policy()
-        self.write({"state": "submitted"})
+        workflow(self).write({"state": "submitted"})
         # need_validation has no dependencies in base_tier_validation: drop any value cached as draft
         self.invalidate_recordset(["need_validation"])
         for expense in self:
@@ -313,7 +326,11 @@ class CareExpense(models.Model):
         )
         self.restart_validation()
         self.activity_unlink([self._approval_activity_type])
-        self.with_context(skip_validation_check=True).write({"state": "draft"})
+        # a decision taken on what was submitted does not carry over to what the requester changes next
+        workflow(self).with_context(skip_validation_check=True).write({
+            "state": "draft", "override_reason": False, "override_user_id": False,
+            "duplicate_reason": False, "duplicate_user_id": False,
+        })
 
     def action_post(self):
         """Post approved expenses as vendor bills (one per expense) in the Customer Care journal."""
@@ -322,7 +339,7 @@ class CareExpense(models.Model):
         moves.action_post()
         for expense, move in zip(self, moves):
             expense.attachment_ids.copy({"res_model": "account.move", "res_id": move.id})
-            expense.write({"state": "posted", "move_id": move.id})
+            workflow(expense).write({"state": "posted", "move_id": move.id})
             expense.message_post(body=self.env._("Posted as %(bill)s.", bill=move._get_html_link()))
         return True
 
@@ -334,7 +351,7 @@ class CareExpense(models.Model):
         posted._reverse_bills()
         lines = self.filtered(lambda exp: exp.state in ("approved", "posted")).budget_line_id
         self.activity_unlink([self._approval_activity_type])
-        self.with_context(skip_validation_check=True).write({"state": "cancelled"})
+        workflow(self).with_context(skip_validation_check=True).write({"state": "cancelled"})
         lines._update_warning()
 
     def action_view_move(self):
@@ -424,11 +441,11 @@ class CareExpense(models.Model):
         new = definitions.filtered(lambda tier: tier not in self.review_ids.definition_id and self.evaluate_tier(tier))
         sequence = max(self.review_ids.mapped("sequence"), default=0)
         submitter = self.review_ids[:1].requested_by or self.env.user
-        reviews = self.env["tier.review"].create([
+        reviews = workflow(self.env["tier.review"]).create([
             dict(self._prepare_tier_review_vals(tier, sequence + rank), requested_by=submitter.id)
             for rank, tier in enumerate(new, 1)
         ])
-        reviews._update_review_status()
+        workflow(reviews)._update_review_status()
         self._notify_review_requested(reviews)
         self._sync_approval_activities()
 
@@ -461,7 +478,12 @@ class CareExpense(models.Model):
                 ))
             if user not in expense.review_ids.filtered(lambda rev: rev.status in ("waiting", "pending")).reviewer_ids:
                 raise UserError(self.env._("You are not a reviewer of %(expense)s.", expense=expense.name))
-            if user in expense.review_ids.done_by:
+            # the amount levels need different people; the plan responsible's override review is apart
+            levels = expense.review_ids.filtered(lambda rev: rev.review_type == "group")
+            mine = expense.review_ids.filtered(
+                lambda rev: rev.status in ("waiting", "pending") and user in rev.reviewer_ids
+            ).sorted("sequence")[:1]
+            if mine.review_type == "group" and user in levels.done_by:
                 raise UserError(self.env._(
                     "You already approved a level of %(expense)s: the next level needs a second reviewer.",
                     expense=expense.name,
@@ -595,7 +617,8 @@ class CareExpense(models.Model):
         allowance = self._annual_allowance()
         if not allowance or not self.budget_id:
             return None
-        spent = self.env["care.expense"]._read_group(
+        # sudo: the allowance counts everyone's spending on the customer, not only what the user may read
+        spent = self.env["care.expense"].sudo()._read_group(
             [
                 ("partner_id", "=", self.partner_id.id),
                 ("budget_id", "=", self.budget_id.id),
@@ -692,7 +715,7 @@ class CareExpense(models.Model):
         lines = self.budget_line_id
         lines._lock_for_consumption()
         self._check_budget_room()
-        self.write({"state": "approved"})
+        workflow(self).write({"state": "approved"})
         self._sync_approval_activities()
         lines._update_warning()
 
@@ -715,7 +738,7 @@ class CareExpense(models.Model):
                 ))
 
     def _do_reject(self):
-        self.with_context(skip_validation_check=True).write({"state": "rejected"})
+        workflow(self).with_context(skip_validation_check=True).write({"state": "rejected"})
         self._sync_approval_activities()
         for expense in self:
             reason = ", ".join(filter(None, expense.review_ids.filtered(
@@ -729,7 +752,12 @@ class CareExpense(models.Model):
         """A Manager lets the expense go over its line; the plan's responsible then approves too."""
         self._check_manager_decision(self.env._("override the budget"))
         self._check_state(("submitted",), self.env._("Only a submitted expense can get a budget override."))
-        self.with_context(skip_validation_check=True).write({
+        if not self.budget_user_id or self.budget_user_id == self.user_id:
+            raise UserError(self.env._(
+                "The plan %(budget)s needs a responsible other than the requester to approve an override.",
+                budget=self.budget_id.name,
+            ))
+        workflow(self).with_context(skip_validation_check=True).write({
             "override_reason": reason, "override_user_id": self.env.uid,
         })
         self.message_post(body=self.env._("Over-budget override by %(user)s: %(reason)s",
@@ -739,7 +767,7 @@ class CareExpense(models.Model):
     def _confirm_duplicate(self, reason):
         self._check_manager_decision(self.env._("confirm a possible duplicate"))
         self._check_state(("draft", "submitted"), self.env._("Only an expense not yet approved can be confirmed."))
-        self.with_context(skip_validation_check=True).write({
+        workflow(self).with_context(skip_validation_check=True).write({
             "duplicate_reason": reason, "duplicate_user_id": self.env.uid,
         })
         self.message_post(body=self.env._("Confirmed as no duplicate by %(user)s: %(reason)s",
@@ -767,6 +795,9 @@ class CareExpense(models.Model):
             "invoice_date": self.date,
             "ref": self.name,
             "currency_id": self.currency_id.id,
+            # the rate the budget used: the bill's balance is exactly the amount the budget counts
+            **({"invoice_currency_rate": self.amount / self.amount_company}
+               if self.currency_id != self.company_currency_id else {}),
             "invoice_line_ids": [Command.create({
                 "name": f"{self.name} - {self.care_activity_type_id.name} - {self.partner_id.name}",
                 "account_id": account.id,
@@ -785,11 +816,11 @@ class CareExpense(models.Model):
         for expense in self:
             bill = expense.move_id
             date = bill._get_accounting_date(today, bill._affect_tax_report())
-            reversal = bill._reverse_moves([{
+            reversal = workflow(bill)._reverse_moves([{
                 "ref": self.env._("Reversal of: %(bill)s, %(expense)s cancelled", bill=bill.name, expense=expense.name),
                 "date": date,
                 "invoice_date": date,
             }], cancel=True)
-            expense.write({"reversal_move_id": reversal.id})
+            workflow(expense).write({"reversal_move_id": reversal.id})
             expense.message_post(body=self.env._("Bill reversed by %(credit_note)s.",
                                                  credit_note=reversal._get_html_link()))

@@ -96,6 +96,7 @@ class CareBudgetReport(models.Model):
                            (t.expense_account_id ->> l.company_id::text)::int AS account_id
                       FROM care_budget_line l
                       JOIN care_budget b ON b.id = l.budget_id AND b.analytic_account_id IS NOT NULL
+                                       AND b.state IN ('approved', 'done')
                       JOIN care_activity_type t ON t.id = l.activity_type_id
                 ), targets AS MATERIALIZED (
                     -- per analytic account and expense account, a superset of the periods of the lines

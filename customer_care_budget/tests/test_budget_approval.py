@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import CareTestCommon
@@ -28,7 +28,7 @@ class TestBudgetApproval(CareTestCommon):
         budget.with_user(self.care_manager).action_submit()
         with self.assertRaises(UserError):  # ValidationError included
             budget.with_user(self.care_manager).validate_tier()
-        with self.assertRaises(ValidationError):
+        with self.assertRaisesRegex(AccessError, "only change through the actions"):
             budget.with_user(self.care_manager).write({"state": "approved"})
         self.assertEqual(budget.state, "to_approve")
 

@@ -14,6 +14,16 @@ class TestBudgetControl(CareTestCommon):
         super().setUpClass()
         cls._setup_expenses()
 
+    def _over_budget_expense(self, amount):
+        """A submitted gift of ``amount`` on the gift line, which has 1,000 left; the plan's responsible
+        is care_manager_2."""
+        self.gift.max_amount_per_event = 0
+        self.plan.user_id = self.care_manager_2
+        self._submit_and_approve(self._expense(9000.0))
+        expense = self._expense(amount)
+        expense.action_submit()
+        return expense
+
     def _consumption(self, record):
         record.invalidate_recordset()
         return [record.amount_committed, record.amount_actual, record.amount_available]
@@ -65,11 +75,7 @@ class TestBudgetControl(CareTestCommon):
             })
 
     def test_override_needs_a_reason_and_the_plan_responsible(self):
-        self.gift.max_amount_per_event = 0
-        self.plan.user_id = self.care_manager_2
-        self._submit_and_approve(self._expense(9000.0))
-        expense = self._expense(1500.0)
-        expense.action_submit()
+        expense = self._over_budget_expense(1500.0)
         action = expense.with_user(self.care_manager).action_override_budget()
         wizard = Form(self.env["care.expense.reason"].with_user(self.care_manager).with_context(**action["context"]))
         wizard.reason = "Key account renewal at stake"
@@ -184,3 +190,43 @@ class TestBudgetControl(CareTestCommon):
         account = self.env["account.analytic.account"].create({"name": "Project X", "plan_id": other_plan.id})
         with self.assertRaisesRegex(ValidationError, "must belong to the Customer Care analytic plan"):
             self.plan.analytic_account_id = account
+
+    def test_reset_to_draft_drops_the_override(self):
+        expense = self._over_budget_expense(1100.0)
+        expense.with_user(self.care_manager)._grant_override("Renewal at stake")
+        expense.action_reset_to_draft()
+        self.assertFalse(expense.override_reason, "the override was for what had been submitted")
+        expense.amount = 5000.0
+        expense.action_submit()
+        with self.assertRaisesRegex(UserError, "overspend"):
+            expense.with_user(self.care_manager).validate_tier()
+
+    def test_plan_responsible_approves_both_the_manager_level_and_the_override(self):
+        expense = self._over_budget_expense(1500.0)
+        expense.with_user(self.care_manager)._grant_override("Renewal at stake")
+        expense.with_user(self.care_manager_2).validate_tier()  # the Manager level
+        self.assertEqual(expense.state, "submitted")
+        expense.with_user(self.care_manager_2).validate_tier()  # the override, as the plan's responsible
+        self.assertEqual(expense.state, "approved")
+
+    def test_override_needs_a_responsible_other_than_the_requester(self):
+        self.plan.user_id = self.care_user
+        expense = self._expense(100.0)
+        expense.action_submit()
+        with self.assertRaisesRegex(UserError, "needs a responsible other than the requester"):
+            expense.with_user(self.care_manager)._grant_override("Why not")
+
+    def test_draft_copy_of_a_plan_takes_no_journal_items(self):
+        copy = self.plan.with_user(self.care_manager).copy({"name": "Care 2026 bis"})
+        self.assertFalse(copy.analytic_account_id, "a copy gets its own analytic account when approved")
+        copy.analytic_account_id = self.plan.analytic_account_id
+        bill = self.env["account.move"].create({
+            "move_type": "in_invoice", "partner_id": self.partner_a.id, "invoice_date": "2026-03-10",
+            "invoice_line_ids": [Command.create({
+                "name": "Gift baskets", "account_id": self.expense_account.id, "price_unit": 100.0, "tax_ids": [],
+                "analytic_distribution": {str(self.plan.analytic_account_id.id): 100},
+            })],
+        })
+        bill.action_post()
+        self.assertEqual(self._consumption(self.gift_line)[1], 100.0, "the approved plan's line, not the draft's")
+        self.assertEqual(self._consumption(copy.line_ids[0])[1], 0.0)

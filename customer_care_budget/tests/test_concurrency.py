@@ -5,6 +5,8 @@ from odoo.exceptions import UserError
 from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 
+from odoo.addons.customer_care_budget.models.care_approval_mixin import workflow
+
 SUPERUSER_ID = api.SUPERUSER_ID
 
 
@@ -25,22 +27,21 @@ class TestConcurrentApproval(TransactionCase):
                 "name": "Concurrency Manager", "login": "ccb_concurrency_manager",
                 "group_ids": [Command.set([env.ref("customer_care_budget.group_care_manager").id])],
             })
+            self.customer = env["res.partner"].create({"name": "Concurrent customer", "is_company": True})
+            # a key-account line: the expenses match it, whatever other plans the database holds
             self.budget = env["care.budget"].create({
                 "name": "Concurrency plan", "date_from": "2026-01-01", "date_to": "2026-12-31",
                 "line_ids": [Command.create({"activity_type_id": gift.id, "amount_original": 300.0,
+                                             "partner_id": self.customer.id,
                                              "date_from": "2026-01-01", "date_to": "2026-12-31"})],
             })
             # approved without its review round: this test is about the expenses
-            self.budget.write({"state": "approved"})
-            customers = env["res.partner"].create([{"name": f"Concurrent customer {i}", "is_company": True}
-                                                   for i in range(2)])
-            # on this line, whatever other plans the database holds (the superuser is a Manager)
+            workflow(self.budget).write({"state": "approved"})
             self.expenses = env["care.expense"].create([{
-                "partner_id": customer.id, "care_activity_type_id": gift.id, "date": "2026-06-15",
-                "purpose": "Gift", "amount": 200.0, "budget_line_id": self.budget.line_ids.id,
-            } for customer in customers])
+                "partner_id": self.customer.id, "care_activity_type_id": gift.id, "date": "2026-06-15",
+                "purpose": "Gift", "amount": amount,
+            } for amount in (200.0, 190.0)])
             self.expenses.action_submit()
-            self.customers = customers
         self.addCleanup(self._remove_committed_data)
 
     def _remove_committed_data(self):
@@ -52,7 +53,7 @@ class TestConcurrentApproval(TransactionCase):
             budget = self.budget.with_env(env)
             budget.action_cancel()
             budget.unlink()
-            self.customers.with_env(env).unlink()
+            self.customer.with_env(env).unlink()
             self.manager.with_env(env).unlink()
 
     def test_two_cursors_cannot_both_spend_the_last_of_a_line(self):
@@ -101,4 +102,5 @@ class TestConcurrentApproval(TransactionCase):
             env = api.Environment(cr, SUPERUSER_ID, {})
             self.assertEqual(env["care.expense"].browse([first, second]).mapped("state"), ["approved", "submitted"])
             line = self.budget.with_env(env).line_ids
+            self.assertEqual(self.expenses.with_env(env).budget_line_id, line)
             self.assertEqual((line.amount_committed, line.amount_available), (200.0, 100.0))

@@ -91,3 +91,34 @@ class TestExpenseAccess(CareTestCommon):
         self.assertEqual(self.customer.with_user(self.care_user).care_expense_count, 1)
         action = self.customer.with_user(self.care_manager).action_care_view_expenses()
         self.assertEqual(self.env["care.expense"].search(action["domain"]), self.mine | self.theirs)
+
+    def test_workflow_fields_cannot_be_written(self):
+        for user in (self.care_user, self.care_accountant, self.care_manager):
+            for values in ({"state": "approved"}, {"override_reason": "I say so"}, {"duplicate_reason": "Fine"},
+                           {"customer_tier_id": self.tier_strategic.id}):
+                with self.assertRaisesRegex(AccessError, "only change through the actions"):
+                    self.mine.with_user(user).write(values)
+        with self.assertRaisesRegex(AccessError, "only change through the actions"):
+            self._expense(60.0, state="approved")
+        self.assertEqual(self.mine.state, "draft")
+
+    def test_reviews_cannot_be_forged(self):
+        self.mine.action_submit()
+        with self.assertRaisesRegex(AccessError, "only change by approving or rejecting"):
+            self.mine.review_ids.with_user(self.care_user).write({
+                "status": "approved", "done_by": self.care_manager.id,
+            })
+        with self.assertRaises(AccessError):
+            self.mine.review_ids.with_user(self.care_user).unlink()
+        self.assertEqual(self.mine.review_ids.mapped("status"), ["pending"])
+        self.mine.review_ids.with_user(self.care_manager).write({"comment": "Checked the receipt"})
+
+    def test_budget_analysis_shows_users_their_own_expenses(self):
+        self._submit_and_approve(self.mine)
+        self._submit_and_approve(self.theirs)
+        rows = self.env["care.budget.report"].with_user(self.care_user).search([("budget_id", "=", self.plan.id)])
+        self.assertEqual(rows.filtered(lambda row: row.source == "expense").expense_id, self.mine)
+        self.assertTrue(rows.filtered(lambda row: row.source == "plan"), "the plan's figures stay visible")
+        manager_rows = self.env["care.budget.report"].with_user(self.care_manager).search(
+            [("budget_id", "=", self.plan.id), ("source", "=", "expense")])
+        self.assertEqual(manager_rows.expense_id, self.mine | self.theirs)

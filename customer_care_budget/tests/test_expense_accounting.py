@@ -51,6 +51,15 @@ class TestExpenseAccounting(CareTestCommon):
         self.assertRecordValues(bill, [{"partner_id": self.partner_b.id, "currency_id": eur.id, "amount_total": 600.0}])
         self.assertEqual(bill.invoice_line_ids.balance, expense.amount_company, "bill and budget agree: 300")
 
+    def test_bill_keeps_the_rate_the_budget_used(self):
+        eur = self.setup_other_currency("EUR", rates=[("2026-01-01", 2.0)])
+        expense = self._approved(600.0, currency_id=eur.id)
+        self.assertEqual(expense.amount_company, 300.0)
+        # a rate for the expense date arrives after the approval
+        self.env["res.currency.rate"].create({"currency_id": eur.id, "name": "2026-06-15", "rate": 3.0})
+        expense.with_user(self.care_accountant).action_post()
+        self.assertEqual(expense.move_id.invoice_line_ids.balance, 300.0)
+
     def test_paying_the_bill_pays_the_expense(self):
         expense = self._approved(400.0)
         expense.with_user(self.care_accountant).action_post()
@@ -119,3 +128,17 @@ class TestExpenseAccounting(CareTestCommon):
         with self.assertRaises(UserError):  # AccessError is a UserError
             expense.with_user(self.care_manager).unlink()
         self.assertTrue(expense.exists())
+
+    def test_bill_is_only_undone_through_the_expense(self):
+        expense = self._approved(400.0)
+        expense.with_user(self.care_accountant).action_post()
+        with self.assertRaisesRegex(UserError, "cancel the expense instead"):
+            expense.move_id.button_draft()
+        with self.assertRaisesRegex(UserError, "cancel the expense instead"):
+            expense.move_id._reverse_moves([{"date": "2026-06-30", "invoice_date": "2026-06-30"}], cancel=True)
+        self.assertEqual(expense.move_id.state, "posted")
+        self.assertFalse(expense.move_id.reversal_move_ids)
+        expense.with_user(self.care_accountant).action_cancel()
+        self.assertEqual(len(expense.move_id.reversal_move_ids), 1)
+        with self.assertRaisesRegex(UserError, "cancel the expense instead"):
+            expense.reversal_move_id.button_draft()

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
@@ -137,3 +137,32 @@ class TestExpensePolicy(CareTestCommon):
             submitted.unlink()
         draft.unlink()
         self.assertFalse(draft.exists())
+
+    def test_annual_allowance_counts_everyone_s_spending(self):
+        self.tier_key.annual_allowance = 1000.0
+        manager_tier = self.env.ref("customer_care_budget.tier_definition_care_expense_manager")
+        manager_tier.definition_domain = "[('amount_company', '>', 5000)]"  # small expenses approve at once
+        other = self._care_user("care_user_2", "customer_care_budget.group_care_user", [Command.set(self.company.ids)])
+        first = self._expense(900.0, user=other)
+        first.action_submit()
+        self.assertEqual(first.state, "approved")
+        self._assert_refused(self._expense(150.0), r"900\.00 already approved")
+
+    def test_manager_line_choice_stays_in_the_plan_and_period(self):
+        monthly = self.env["care.budget"].with_user(self.care_manager).create({
+            "name": "Monthly 2026", "date_from": "2026-01-01", "date_to": "2026-12-31",
+            "objective_ids": [Command.create({"kpi": "nps", "baseline": 1, "target": 2})],
+            "line_ids": [Command.create({"activity_type_id": self.gift.id, "amount_original": 500.0,
+                                         "date_from": "2026-01-01", "date_to": "2026-01-31"})],
+        })
+        self._approve(monthly)
+        expense = self._expense(100.0).with_user(self.care_manager)
+        with self.assertRaisesRegex(ValidationError, "belongs to Monthly 2026: choose a line of the approved plan"):
+            expense.budget_line_id = monthly.line_ids
+        training = self.env.ref("customer_care_budget.care_activity_training")
+        unmatched = self._expense(100.0, activity=training).with_user(self.care_manager)
+        self.assertFalse(unmatched.budget_line_id)
+        with self.assertRaisesRegex(ValidationError, "runs from 2026-01-01 to 2026-01-31"):
+            unmatched.budget_line_id = monthly.line_ids
+        unmatched.budget_line_id = self.gift_line
+        self.assertEqual(unmatched.budget_line_id, self.gift_line)

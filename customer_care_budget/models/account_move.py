@@ -1,0 +1,31 @@
+from odoo import models
+from odoo.exceptions import UserError
+
+from .care_approval_mixin import in_workflow
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    def button_draft(self):
+        self._check_care_expense_moves()
+        return super().button_draft()
+
+    def _reverse_moves(self, default_values_list=None, cancel=False):
+        self._check_care_expense_moves()
+        return super()._reverse_moves(default_values_list=default_values_list, cancel=cancel)
+
+    def _check_care_expense_moves(self):
+        """The bills of care expenses (and their credit notes) are only undone by cancelling the
+        expense: the budget counts the expense, so the two must never part."""
+        if in_workflow(self):
+            return
+        expenses = self.line_ids.care_expense_id
+        if expenses:
+            raise UserError(self.env._(
+                "%(moves)s belong to the customer care expenses %(expenses)s: cancel the expense instead, "
+                "which reverses its bill.",
+                moves=", ".join(self.filtered(lambda move: move.line_ids.care_expense_id).mapped("name")),
+                # sudo: an accountant without Customer Care rights must still learn which expense it is
+                expenses=", ".join(expenses.sudo().mapped("name")),
+            ))
