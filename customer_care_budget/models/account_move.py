@@ -7,6 +7,11 @@ from .care_approval_mixin import in_workflow
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    def _post(self, soft=True):
+        posted = super()._post(soft)
+        posted._care_update_warnings()
+        return posted
+
     def button_draft(self):
         self._check_care_expense_moves()
         return super().button_draft()
@@ -14,6 +19,20 @@ class AccountMove(models.Model):
     def _reverse_moves(self, default_values_list=None, cancel=False):
         self._check_care_expense_moves()
         return super()._reverse_moves(default_values_list=default_values_list, cancel=cancel)
+
+    def _care_update_warnings(self):
+        """Journal items booked on a plan's analytic account consume its lines: warn as approvals do."""
+        analytic_lines = self.line_ids.analytic_line_ids
+        if not analytic_lines:
+            return
+        column = self.env.ref("customer_care_budget.analytic_plan_customer_care")._column_name()
+        accounts = analytic_lines.mapped(column)
+        if accounts:
+            # sudo: the accountant posting a bill need not read Customer Care budgets
+            budgets = self.env["care.budget"].sudo().search([
+                ("analytic_account_id", "in", accounts.ids), ("state", "=", "approved"),
+            ])
+            budgets.line_ids._update_warning()
 
     def _check_care_expense_moves(self):
         """The bills of care expenses (and their credit notes) are only undone by cancelling the
