@@ -24,6 +24,18 @@ class TestBudgetControl(CareTestCommon):
         expense.action_submit()
         return expense
 
+    def _posted_gift_bill(self, amount):
+        """A posted vendor bill of ``amount`` on the gift account, 100 % on the plan's analytic account."""
+        bill = self.env["account.move"].create({
+            "move_type": "in_invoice", "partner_id": self.partner_a.id, "invoice_date": "2026-03-10",
+            "invoice_line_ids": [Command.create({
+                "name": "Gift baskets", "account_id": self.expense_account.id, "price_unit": amount, "tax_ids": [],
+                "analytic_distribution": {str(self.plan.analytic_account_id.id): 100},
+            })],
+        })
+        bill.action_post()
+        return bill
+
     def _consumption(self, record):
         record.invalidate_recordset()
         return [record.amount_committed, record.amount_actual, record.amount_available]
@@ -220,28 +232,14 @@ class TestBudgetControl(CareTestCommon):
         copy = self.plan.with_user(self.care_manager).copy({"name": "Care 2026 bis"})
         self.assertFalse(copy.analytic_account_id, "a copy gets its own analytic account when approved")
         copy.analytic_account_id = self.plan.analytic_account_id
-        bill = self.env["account.move"].create({
-            "move_type": "in_invoice", "partner_id": self.partner_a.id, "invoice_date": "2026-03-10",
-            "invoice_line_ids": [Command.create({
-                "name": "Gift baskets", "account_id": self.expense_account.id, "price_unit": 100.0, "tax_ids": [],
-                "analytic_distribution": {str(self.plan.analytic_account_id.id): 100},
-            })],
-        })
-        bill.action_post()
+        self._posted_gift_bill(100.0)
         self.assertEqual(self._consumption(self.gift_line)[1], 100.0, "the approved plan's line, not the draft's")
         self.assertEqual(self._consumption(copy.line_ids[0])[1], 0.0)
 
     def test_vendor_bill_crossing_the_threshold_warns(self):
         self.plan.user_id = self.care_manager_2
         warning_type = self.env.ref("customer_care_budget.mail_activity_care_budget_warning")
-        bill = self.env["account.move"].create({
-            "move_type": "in_invoice", "partner_id": self.partner_a.id, "invoice_date": "2026-03-10",
-            "invoice_line_ids": [Command.create({
-                "name": "Gift baskets", "account_id": self.expense_account.id, "price_unit": 8500.0, "tax_ids": [],
-                "analytic_distribution": {str(self.plan.analytic_account_id.id): 100},
-            })],
-        })
-        bill.action_post()
+        self._posted_gift_bill(8500.0)
         warnings = self.plan.activity_ids.filtered(lambda act: act.activity_type_id == warning_type)
         self.assertEqual(warnings.user_id, self.care_manager_2)
         self.assertTrue(self.gift_line.warning_sent)
