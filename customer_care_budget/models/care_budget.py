@@ -230,11 +230,13 @@ class CareBudget(models.Model):
             else:
                 budget._do_approve()
 
-    def validate_tier(self):
-        if any(budget.requested_by_id == self.env.user for budget in self):
+    def _validate_tier(self, tiers=False):
+        # the hook of every approval path: the button, and OCA's comment wizard when tiers ask for one
+        if self.requested_by_id == self.env.user:
             raise UserError(self.env._("You cannot approve a budget you submitted yourself."))
-        res = super().validate_tier()
-        self.filtered(lambda budget: budget.validation_status == "validated")._do_approve()
+        res = super()._validate_tier(tiers)
+        if self.validation_status == "validated":
+            self._do_approve()
         return res
 
     def action_reset_to_draft(self):

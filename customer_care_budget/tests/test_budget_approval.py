@@ -62,3 +62,15 @@ class TestBudgetApproval(CareTestCommon):
         self.assertEqual(draft.state, "cancel")
         with self.assertRaises(UserError):
             budget.with_user(self.care_manager).unlink()
+
+    def test_approval_through_oca_comment_wizard(self):
+        self.env.ref("customer_care_budget.tier_definition_care_budget_manager").has_comment = True
+        budget = self._budget()
+        budget.with_user(self.care_manager).action_submit()
+        action = budget.with_user(self.care_manager_2).validate_tier()
+        wizard = self.env["comment.wizard"].with_user(self.care_manager_2).with_context(action["context"]).create({
+            "comment": "Targets are realistic",
+        })
+        wizard.add_comment()
+        self.assertEqual(budget.state, "approved")
+        self.assertTrue(budget.analytic_account_id)

@@ -122,3 +122,16 @@ class TestExpenseApproval(CareTestCommon):
         expense.action_submit()
         self.assertEqual(expense.state, "submitted")
         self.assertEqual(expense.review_ids.mapped("status"), ["pending"])
+
+    def test_approval_through_oca_comment_wizard(self):
+        self.env.ref("customer_care_budget.tier_definition_care_expense_manager").has_comment = True
+        expense = self._expense(150.0)
+        expense.action_submit()
+        action = expense.with_user(self.care_manager).validate_tier()
+        self.assertEqual(action["res_model"], "comment.wizard")
+        wizard = self.env["comment.wizard"].with_user(self.care_manager).with_context(action["context"]).create({
+            "comment": "Receipt checked",
+        })
+        wizard.add_comment()
+        self.assertEqual(expense.state, "approved")
+        self.assertEqual(expense.review_ids.comment, "Receipt checked")
