@@ -12,9 +12,10 @@ class AccountMove(models.Model):
         posted._care_update_warnings()
         return posted
 
-    def button_draft(self):
-        self._check_care_expense_moves()
-        return super().button_draft()
+    def write(self, vals):
+        if vals.get("state", "posted") != "posted":  # reset to draft or cancel
+            self._check_care_expense_moves()
+        return super().write(vals)
 
     def _reverse_moves(self, default_values_list=None, cancel=False):
         self._check_care_expense_moves()

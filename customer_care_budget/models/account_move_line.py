@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .care_approval_mixin import in_workflow
+
 
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
@@ -18,3 +20,11 @@ class AccountMoveLine(models.Model):
         help="The customer the money was spent on, for customer care budgets (the line's partner is the "
         "payee).",
     )
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default)
+        if not in_workflow(self):
+            # a duplicated bill belongs to no expense; only the expense's own reversal keeps the link
+            for vals in vals_list:
+                vals.pop("care_expense_id", None)
+        return vals_list

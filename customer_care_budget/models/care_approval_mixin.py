@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, models
 from odoo.exceptions import AccessError
 
 # Context key and value that mark writes made by the approval workflow itself. The value is a Python
@@ -35,6 +35,14 @@ class CareApprovalMixin(models.AbstractModel):
     # ORM OVERRIDES
     # ------------------------------------------------------------
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_workflow_fields({
+                fname: value for fname, value in vals.items() if not (fname == "state" and value == "draft")
+            })
+        return super().create(vals_list)
+
     def write(self, vals):
         self._check_workflow_fields(vals)
         return super().write(vals)
@@ -63,10 +71,17 @@ class CareApprovalMixin(models.AbstractModel):
         return super(CareApprovalMixin, workflow(self)).reject_tier()
 
     def request_validation(self):
-        return super(CareApprovalMixin, workflow(self)).request_validation()
+        self._check_in_workflow()
+        return super().request_validation()
 
     def restart_validation(self):
-        return super(CareApprovalMixin, workflow(self)).restart_validation()
+        self._check_in_workflow()
+        return super().restart_validation()
+
+    def _check_in_workflow(self):
+        # OCA's Request / Restart Validation buttons would let anyone drop or recreate the reviews
+        if not in_workflow(self):
+            raise AccessError(self.env._("Use Submit or Reset to Draft: they request and restart the approval."))
 
     def _validate_tier(self, tiers=False):
         return super(CareApprovalMixin, workflow(self))._validate_tier(tiers and workflow(tiers))

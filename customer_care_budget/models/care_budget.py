@@ -138,10 +138,21 @@ class CareBudget(models.Model):
         "CHECK(reserve_amount >= 0)", "The contingency reserve cannot be negative.",
     )
 
-    @api.constrains("analytic_account_id")
+    @api.constrains("analytic_account_id", "state")
     def _check_analytic_account(self):
         plan = self.env.ref("customer_care_budget.analytic_plan_customer_care")
         for budget in self.filtered("analytic_account_id"):
+            # sudo: the clash may be with a plan of a company the user does not see
+            twin = self.sudo().search([
+                ("id", "!=", budget.id), ("analytic_account_id", "=", budget.analytic_account_id.id),
+                ("state", "!=", "cancel"),
+            ], limit=1)
+            if twin and budget.state != "cancel":
+                raise ValidationError(self.env._(
+                    "%(budget)s and %(other)s cannot share the analytic account %(account)s: its journal items "
+                    "would count twice.",
+                    budget=budget.name, other=twin.name, account=budget.analytic_account_id.display_name,
+                ))
             if budget.analytic_account_id.root_plan_id != plan:
                 raise ValidationError(self.env._(
                     "The analytic account of %(budget)s must belong to the %(plan)s analytic plan: its journal "
@@ -225,7 +236,7 @@ class CareBudget(models.Model):
         workflow(self).write({"state": "to_approve", "requested_by_id": self.env.uid})
         for budget in self:
             if budget.need_validation:
-                budget.request_validation()
+                workflow(budget).request_validation()
                 budget._sync_approval_activities()
             else:
                 budget._do_approve()
@@ -247,7 +258,7 @@ class CareBudget(models.Model):
                 "customer_care_budget.group_care_manager"
             ):
                 raise UserError(self.env._("Only the requester or a Customer Care Manager can reset it."))
-        self.restart_validation()
+        workflow(self).restart_validation()
         self.activity_unlink([self._approval_activity_type])
         workflow(self).write({"state": "draft"})
 

@@ -197,8 +197,8 @@ class CareBudgetLine(models.Model):
     @api.model
     def _suggest_for_customers(self, partners, on_date):
         """{partner: line} to spend on each customer on ``on_date``: in the approved plans of the
-        current company, the customer's key-account line, else the line with the most money available
-        among those for the customer's tier or for every tier."""
+        current company, the customer's key-account line with the most money left, else the line with
+        the most money left among those for the customer's tier or for every tier."""
         lines = self.search([
             ("budget_id.state", "=", "approved"),
             ("company_id", "=", self.env.company.id),
@@ -212,7 +212,8 @@ class CareBudgetLine(models.Model):
             shared = lines.filtered(
                 lambda line, tier=tier: not line.partner_id and (not line.tier_id or line.tier_id == tier),
             )
-            suggestions[partner] = own[:1] or shared.sorted("amount_available", reverse=True)[:1]
+            with_room = own.filtered(lambda line: line.amount_available > 0) or shared
+            suggestions[partner] = with_room.sorted("amount_available", reverse=True)[:1]
         return suggestions
 
     def _send_warning(self):

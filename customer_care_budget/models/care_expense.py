@@ -47,7 +47,9 @@ class CareExpense(models.Model):
     # FIELDS
     # ------------------------------------------------------------
 
-    name = fields.Char(string="Reference", default="/", readonly=True, copy=False, index="trigram")
+    name = fields.Char(
+        string="Reference", compute="_compute_name", store=True, readonly=True, copy=False, index="trigram",
+    )
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True, readonly=True,
     )
@@ -225,6 +227,13 @@ class CareExpense(models.Model):
     # COMPUTE METHODS
     # ------------------------------------------------------------
 
+    @api.depends("company_id")
+    def _compute_name(self):
+        for expense in self.filtered(lambda exp: not exp.name):
+            expense.name = self.env["ir.sequence"].with_company(expense.company_id).next_by_code(
+                "care.expense", sequence_date=expense.date,
+            ) or "/"
+
     @api.depends("date", "partner_id", "care_activity_type_id", "company_id")
     def _compute_budget_line_id(self):
         for expense in self.filtered(lambda exp: exp.state == "draft"):
@@ -269,18 +278,6 @@ class CareExpense(models.Model):
     # ORM OVERRIDES
     # ------------------------------------------------------------
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            self._check_workflow_fields({fname: value for fname, value in vals.items()
-                                         if not (fname == "state" and value == "draft")})
-            if vals.get("name", "/") == "/":
-                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
-                vals["name"] = self.env["ir.sequence"].with_company(company).next_by_code(
-                    "care.expense", sequence_date=vals.get("date"),
-                ) or "/"
-        return super().create(vals_list)
-
     def write(self, vals):
         locked = LOCKED_FIELDS & vals.keys()
         if locked and any(expense.state != "draft" for expense in self):
@@ -313,7 +310,7 @@ class CareExpense(models.Model):
         self.invalidate_recordset(["need_validation"])
         for expense in self:
             if expense.need_validation:
-                expense.request_validation()
+                workflow(expense).request_validation()
                 expense._sync_approval_activities()
             else:
                 expense._do_approve()
@@ -324,7 +321,7 @@ class CareExpense(models.Model):
         self._check_state(
             ("submitted", "rejected"), self.env._("Only submitted or rejected expenses go back to draft."),
         )
-        self.restart_validation()
+        workflow(self).restart_validation()
         self.activity_unlink([self._approval_activity_type])
         # a decision taken on what was submitted does not carry over to what the requester changes next
         workflow(self).with_context(skip_validation_check=True).write({
@@ -403,7 +400,7 @@ class CareExpense(models.Model):
         if self.validation_status == "validated":
             self._do_approve()
         else:
-            self.review_ids._update_review_status()  # the next level's reviews become pending
+            workflow(self.review_ids)._update_review_status()  # the next level's reviews become pending
             self._sync_approval_activities()
         return res
 
@@ -421,7 +418,7 @@ class CareExpense(models.Model):
         reviews = self.review_ids.filtered(
             lambda rev: rev.status in ("waiting", "pending") and self.env.user in rev.reviewer_ids
         )
-        reviews.write({"comment": reason})
+        workflow(reviews).write({"comment": reason})
         self._rejected_tier(reviews)
         self._update_counter({"review_deleted": True})
 

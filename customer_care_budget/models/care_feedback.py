@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 CSAT_SCORES = [(str(score), str(score)) for score in range(1, 6)]
 NPS_SCORES = [(str(score), str(score)) for score in range(11)]
@@ -31,6 +31,7 @@ class CareFeedback(models.Model):
         string="Customer",
         required=True,
         index=True,
+        check_company=True,
         tracking=True,
         domain="['|', ('is_company', '=', True), ('parent_id', '=', False)]",
     )
@@ -96,6 +97,7 @@ class CareFeedback(models.Model):
     @api.constrains("expense_id", "partner_id")
     def _check_expense_customer(self):
         for feedback in self.filtered("expense_id"):
+            feedback.expense_id.check_access("read")
             if feedback.expense_id.partner_id.commercial_partner_id != feedback.partner_id.commercial_partner_id:
                 raise ValidationError(self.env._(
                     "The expense %(expense)s was spent on another customer.", expense=feedback.expense_id.name,
@@ -123,6 +125,7 @@ class CareFeedback(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._check_scores(vals)
+            self._check_author(vals)
             if vals.get("is_complaint") or vals.get("channel") == "complaint":
                 vals.setdefault("is_complaint", True)
                 vals.setdefault("complaint_state", "open")
@@ -130,6 +133,9 @@ class CareFeedback(models.Model):
 
     def write(self, vals):
         self._check_scores(vals)
+        self._check_author(vals)
+        if vals.get("is_complaint"):
+            self.filtered(lambda feedback: not feedback.complaint_state).complaint_state = "open"
         return super().write(vals)
 
     # ------------------------------------------------------------
@@ -140,7 +146,7 @@ class CareFeedback(models.Model):
     def _check_scores(self, vals):
         """Refuse out-of-range scores in words before the ORM meets an unknown selection value."""
         for fname, scores in (("csat", CSAT_SCORES), ("nps", NPS_SCORES)):
-            if vals.get(fname) in (None, False):
+            if vals.get(fname) is None or vals.get(fname) is False:  # not 0: a score of 0 is checked
                 continue
             vals[fname] = str(vals[fname])
             if vals[fname] not in dict(scores):
@@ -148,6 +154,15 @@ class CareFeedback(models.Model):
                     self.env._("CSAT must be a whole number from 1 to 5.") if fname == "csat"
                     else self.env._("The NPS score must be a whole number from 0 to 10.")
                 )
+
+
+    @api.model
+    def _check_author(self, vals):
+        """Feedback is recorded in one's own name; a Manager may record it for someone else."""
+        if vals.get("user_id", self.env.uid) != self.env.uid and not self.env.user.has_group(
+            "customer_care_budget.group_care_manager"
+        ):
+            raise AccessError(self.env._("Only a Customer Care Manager records feedback in someone else's name."))
 
 
 def _nps_category(score):

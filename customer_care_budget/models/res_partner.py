@@ -268,7 +268,10 @@ class ResPartner(models.Model):
     def action_care_schedule_retention(self):
         """Ask each customer's account manager (else the current user) to act, with the churn signal
         and the budget line to spend on."""
-        customers = self.commercial_partner_id
+        retention = self.env.ref("customer_care_budget.mail_activity_care_retention")
+        customers = self.commercial_partner_id.filtered(  # one open retention action per customer is enough
+            lambda customer: retention not in customer.activity_ids.activity_type_id
+        )
         lines = self.env["care.budget.line"]._suggest_for_customers(customers, fields.Date.context_today(self))
         for customer in customers:
             line = lines[customer]

@@ -16,7 +16,7 @@ class TierReview(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if vals.keys() - {"comment"} and any(review.model in CARE_MODELS for review in self):
+        if vals.get("model") in CARE_MODELS or any(review.model in CARE_MODELS for review in self):
             self._check_care_workflow()
         return super().write(vals)
 

@@ -68,7 +68,7 @@ class TestBudgetApproval(CareTestCommon):
         budget = self._budget()
         budget.with_user(self.care_manager).action_submit()
         action = budget.with_user(self.care_manager_2).validate_tier()
-        wizard = self.env["comment.wizard"].with_user(self.care_manager_2).with_context(action["context"]).create({
+        wizard = self.env["comment.wizard"].with_user(self.care_manager_2).with_context(**action["context"]).create({
             "comment": "Targets are realistic",
         })
         wizard.add_comment()

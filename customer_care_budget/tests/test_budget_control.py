@@ -228,10 +228,13 @@ class TestBudgetControl(CareTestCommon):
         with self.assertRaisesRegex(UserError, "needs a responsible other than the requester"):
             expense.with_user(self.care_manager)._grant_override("Why not")
 
-    def test_draft_copy_of_a_plan_takes_no_journal_items(self):
+    def test_only_live_plans_take_journal_items(self):
         copy = self.plan.with_user(self.care_manager).copy({"name": "Care 2026 bis"})
         self.assertFalse(copy.analytic_account_id, "a copy gets its own analytic account when approved")
-        copy.analytic_account_id = self.plan.analytic_account_id
+        with self.assertRaisesRegex(ValidationError, "cannot share the analytic account"):
+            copy.analytic_account_id = self.plan.analytic_account_id
+        copy.with_user(self.care_manager).action_cancel()
+        copy.analytic_account_id = self.plan.analytic_account_id  # a cancelled plan counts nothing
         self._posted_gift_bill(100.0)
         self.assertEqual(self._consumption(self.gift_line)[1], 100.0, "the approved plan's line, not the draft's")
         self.assertEqual(self._consumption(copy.line_ids[0])[1], 0.0)

@@ -105,13 +105,30 @@ class TestExpenseAccess(CareTestCommon):
     def test_reviews_cannot_be_forged(self):
         self.mine.action_submit()
         with self.assertRaisesRegex(AccessError, "only change by approving or rejecting"):
+            self.env["tier.review"].with_user(self.care_user).create({"model": False}).write({
+                "model": "care.expense", "res_id": self.mine.id, "status": "approved",
+            })
+        for method in ("restart_validation", "request_validation"):
+            with self.assertRaisesRegex(AccessError, "Use Submit or Reset to Draft"):
+                getattr(self.mine.with_user(self.care_user), method)()
+        theirs = self.theirs
+        theirs.action_submit()
+        wizard = self.env["comment.wizard"].with_user(self.care_manager).create({
+            "res_model": "care.expense", "res_id": self.mine.id, "review_ids": theirs.review_ids.ids,
+            "validate_reject": "validate", "comment": "Someone else's review",
+        })
+        with self.assertRaisesRegex(AccessError, "only comment the reviews waiting for you"):
+            wizard.add_comment()
+        self.assertEqual(theirs.state, "submitted")
+        with self.assertRaisesRegex(AccessError, "only change by approving or rejecting"):
             self.mine.review_ids.with_user(self.care_user).write({
                 "status": "approved", "done_by": self.care_manager.id,
             })
         with self.assertRaises(AccessError):
             self.mine.review_ids.with_user(self.care_user).unlink()
         self.assertEqual(self.mine.review_ids.mapped("status"), ["pending"])
-        self.mine.review_ids.with_user(self.care_manager).write({"comment": "Checked the receipt"})
+        with self.assertRaises(AccessError):  # a reviewer's comment is theirs, written when they decide
+            self.mine.review_ids.with_user(self.care_user).write({"comment": "Approved verbally"})
 
     def test_budget_analysis_shows_users_their_own_expenses(self):
         self._submit_and_approve(self.mine)

@@ -135,6 +135,10 @@ class TestExpenseAccounting(CareTestCommon):
         with self.assertRaisesRegex(UserError, "cancel the expense instead"):
             expense.move_id.button_draft()
         with self.assertRaisesRegex(UserError, "cancel the expense instead"):
+            expense.move_id.with_user(self.care_accountant).write({"state": "cancel"})
+        duplicate = expense.move_id.copy()
+        self.assertFalse(duplicate.line_ids.care_expense_id, "a duplicated bill belongs to no expense")
+        with self.assertRaisesRegex(UserError, "cancel the expense instead"):
             expense.move_id._reverse_moves([{"date": "2026-06-30", "invoice_date": "2026-06-30"}], cancel=True)
         self.assertEqual(expense.move_id.state, "posted")
         self.assertFalse(expense.move_id.reversal_move_ids)

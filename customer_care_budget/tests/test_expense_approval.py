@@ -129,7 +129,7 @@ class TestExpenseApproval(CareTestCommon):
         expense.action_submit()
         action = expense.with_user(self.care_manager).validate_tier()
         self.assertEqual(action["res_model"], "comment.wizard")
-        wizard = self.env["comment.wizard"].with_user(self.care_manager).with_context(action["context"]).create({
+        wizard = self.env["comment.wizard"].with_user(self.care_manager).with_context(**action["context"]).create({
             "comment": "Receipt checked",
         })
         wizard.add_comment()

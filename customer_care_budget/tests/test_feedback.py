@@ -34,6 +34,9 @@ class TestFeedback(CareTestCommon):
                                 ({"csat": 6}, "from 1 to 5")):
             with self.assertRaisesRegex(ValidationError, message):
                 self._feedback(**values)
+        with self.assertRaisesRegex(ValidationError, "from 1 to 5"):
+            self._feedback(csat=0)
+        self.assertEqual(self._feedback(nps=0).nps_category, "detractor", "0 is a score, the lowest")
         feedback = self._feedback(nps=9)
         self.assertEqual(feedback.nps, "9", "a number is taken as its score")
         with self.assertRaisesRegex(ValidationError, "from 0 to 10"):
@@ -48,7 +51,10 @@ class TestFeedback(CareTestCommon):
     def test_complaints_open_by_default(self):
         complaint = self._feedback(channel="complaint", comment="Late delivery")
         self.assertRecordValues(complaint, [{"is_complaint": True, "complaint_state": "open"}])
-        self.assertFalse(self._feedback(channel="phone", csat="5").is_complaint)
+        call = self._feedback(channel="phone", csat="5")
+        self.assertFalse(call.is_complaint)
+        call.is_complaint = True
+        self.assertEqual(call.complaint_state, "open")
 
     def test_feedback_on_an_expense_of_the_customer(self):
         expense = self._expense(100.0)
@@ -84,6 +90,8 @@ class TestFeedback(CareTestCommon):
         with self.assertRaises(AccessError):
             theirs.with_user(self.care_user).unlink()
         theirs.with_user(self.care_manager).write({"csat": "4"})
+        with self.assertRaisesRegex(AccessError, "in someone else's name"):
+            self._feedback(csat="3", user_id=other.id)
         with self.assertRaises(AccessError):
             self._feedback(user=self.care_accountant, csat="3")
 

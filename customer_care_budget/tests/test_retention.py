@@ -53,6 +53,9 @@ class TestRetentionActions(CareTestCommon):
                       "of the KEY customer's lines (gifts 10,001 left, meals 3,000), the one with most room")
         flagged_activity = self.flagged.activity_ids.filtered(lambda act: act.activity_type_id == retention)
         self.assertEqual(flagged_activity.user_id, self.care_user, "no account manager: the user who asked")
+        (self.at_risk | self.flagged).with_user(self.care_user).action_care_schedule_retention()
+        self.assertEqual(len(self.at_risk.activity_ids.filtered(lambda act: act.activity_type_id == retention)), 1,
+                         "one open retention action per customer")
 
     def test_key_account_line_comes_first(self):
         key_plan = self.env["care.budget"].with_user(self.care_manager).create({
