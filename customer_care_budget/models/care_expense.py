@@ -202,8 +202,10 @@ class CareExpense(models.Model):
         """The line of an expense is the matched one; a Manager may pick another line of the plan
         that covers the date."""
         is_manager = self.env.user.has_group("customer_care_budget.group_care_manager")
-        for expense in self.filtered(lambda exp: exp.budget_line_id and exp.state == "draft"):
-            line, match = expense.budget_line_id, expense._match_budget_line()
+        drafts = self.filtered(lambda exp: exp.budget_line_id and exp.state == "draft")
+        candidates = drafts._candidate_lines()
+        for expense in drafts:
+            line, match = expense.budget_line_id, expense._match_budget_line(candidates)
             if line == match:
                 continue
             budget = line.budget_id
@@ -236,8 +238,10 @@ class CareExpense(models.Model):
 
     @api.depends("date", "partner_id", "care_activity_type_id", "company_id")
     def _compute_budget_line_id(self):
-        for expense in self.filtered(lambda exp: exp.state == "draft"):
-            expense.budget_line_id = expense._match_budget_line()
+        drafts = self.filtered(lambda exp: exp.state == "draft")
+        candidates = drafts._candidate_lines()
+        for expense in drafts:
+            expense.budget_line_id = expense._match_budget_line(candidates)
 
     @api.depends("amount", "currency_id", "date", "company_id")
     def _compute_amount_company(self):
@@ -681,19 +685,29 @@ class CareExpense(models.Model):
         partner = self.partner_id.with_company(self.company_id)
         return partner.care_annual_allowance or self._customer_segment()[0].annual_allowance
 
-    def _match_budget_line(self):
+    def _candidate_lines(self):
+        """The lines of approved plans that could hold any of these expenses (one search for all)."""
+        dated = self.filtered("date")
+        if not dated:
+            return self.env["care.budget.line"]
+        return self.env["care.budget.line"].search([
+            ("budget_id.state", "=", "approved"),
+            ("company_id", "in", dated.company_id.ids),
+            ("activity_type_id", "in", dated.care_activity_type_id.ids),
+            ("date_from", "<=", max(dated.mapped("date"))),
+            ("date_to", ">=", min(dated.mapped("date"))),
+        ])
+
+    def _match_budget_line(self, candidates=None):
         """The line for this activity and customer, else for the customer's tier, else for all tiers,
-        in an approved plan whose line period holds the date."""
+        in an approved plan whose line period holds the date (among ``candidates``, if given)."""
         self.ensure_one()
         if not (self.date and self.care_activity_type_id and self.partner_id):
             return self.env["care.budget.line"]
-        lines = self.env["care.budget.line"].search([
-            ("budget_id.state", "=", "approved"),
-            ("company_id", "=", self.company_id.id),
-            ("activity_type_id", "=", self.care_activity_type_id.id),
-            ("date_from", "<=", self.date),
-            ("date_to", ">=", self.date),
-        ])
+        lines = (self._candidate_lines() if candidates is None else candidates).filtered(
+            lambda line: line.company_id == self.company_id and line.activity_type_id == self.care_activity_type_id
+            and line.date_from <= self.date <= line.date_to
+        )
         customer = self.partner_id.commercial_partner_id
         tier = self._customer_segment()[0]
         return (

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -166,3 +167,17 @@ class TestExpensePolicy(CareTestCommon):
             unmatched.budget_line_id = monthly.line_ids
         unmatched.budget_line_id = self.gift_line
         self.assertEqual(unmatched.budget_line_id, self.gift_line)
+
+    def test_lines_are_matched_with_one_search_per_batch(self):
+        line_model = type(self.env["care.budget.line"])
+
+        def searches(count):
+            with patch.object(line_model, "search", autospec=True, side_effect=line_model.search) as search:
+                expenses = self.env["care.expense"].with_user(self.care_user).create([{
+                    "partner_id": self.customer.id, "care_activity_type_id": self.gift.id,
+                    "date": f"2026-06-{day:02d}", "purpose": "Gift", "amount": 10.0 + day,
+                } for day in range(1, count + 1)])
+            self.assertEqual(expenses.budget_line_id, self.gift_line)
+            return search.call_count
+
+        self.assertEqual(searches(1), searches(20), "the same searches for one expense or twenty")
