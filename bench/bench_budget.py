@@ -14,18 +14,15 @@ only), then times, against the bare SQL sum of the expenses (the floor):
 ``scripts/bench budget`` creates a throwaway database, installs the addon and runs this.
 """
 
-import argparse
 import time
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
-from odoo_env import superuser_env
+from odoo_env import argument_parser, superuser_env
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-c", "--config", required=True, help="Odoo configuration file")
-    parser.add_argument("-d", "--database", required=True, help="database with customer_care_budget installed")
+    parser = argument_parser(__doc__)
     parser.add_argument("--expenses", type=int, default=100_000)
     parser.add_argument("--lines", type=int, default=420, help="budget lines of the plan (activity x tier x month)")
     parser.add_argument("--journal-items", type=int, default=20_000, help="vendor-bill items on the plan")
@@ -35,6 +32,8 @@ def parse_args():
 def generate(env, company, expenses, lines, journal_items):
     """An approved plan, its lines, expenses and journal items, by bulk SQL."""
     from odoo import Command  # noqa: PLC0415
+
+    from odoo.addons.customer_care_budget.models.care_approval_mixin import workflow  # noqa: PLC0415
 
     cr = env.cr
     journal = env["account.journal"].search([("type", "=", "purchase"), ("company_id", "=", company.id)], limit=1)
@@ -56,7 +55,8 @@ def generate(env, company, expenses, lines, journal_items):
             "date_to": date(2026, 1 + index // (len(activities) * len(tiers)) % 12, 1) + relativedelta(day=31),
         }) for index in range(lines)],
     })
-    plan.write({"state": "approved", "analytic_account_id": plan._create_analytic_account().id})
+    # approved without its review round (the states only change through the workflow)
+    workflow(plan).write({"state": "approved", "analytic_account_id": plan._create_analytic_account().id})
     customer = env["res.partner"].create({"name": "Bench customer", "is_company": True})
     env.flush_all()
     cr.execute(

@@ -9,19 +9,16 @@ time and query count against the bare SQL aggregation it is built on (the floor)
 ``scripts/bench`` creates a throwaway database, installs the addon and runs this.
 """
 
-import argparse
 import time
 from datetime import timedelta
 
-from odoo_env import superuser_env
+from odoo_env import argument_parser, superuser_env
 
 LINES_PER_INVOICE = 4
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-c", "--config", required=True, help="Odoo configuration file")
-    parser.add_argument("-d", "--database", required=True, help="database with customer_care_budget installed")
+    parser = argument_parser(__doc__)
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--lines", type=int, default=1_000_000, help="posted invoice lines")
     return parser.parse_args()

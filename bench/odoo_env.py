@@ -1,6 +1,15 @@
 """What the benchmarks share: a superuser environment on the benchmark database."""
 
+import argparse
 from contextlib import contextmanager
+
+
+def argument_parser(description):
+    """A parser that already asks for the Odoo configuration file and the benchmark database."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-c", "--config", required=True, help="Odoo configuration file")
+    parser.add_argument("-d", "--database", required=True, help="database with customer_care_budget installed")
+    return parser
 
 
 @contextmanager

@@ -1,5 +1,5 @@
 from odoo import api, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 # Context key and value that mark writes made by the approval workflow itself. The value is a Python
 # object: a client cannot send it through RPC, so it cannot forge a review or a state.
@@ -95,6 +95,12 @@ class CareApprovalMixin(models.AbstractModel):
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
+
+    def _check_state(self, states, message):
+        """Refuse with ``message`` unless every record is in ``states`` (a state or a list of them)."""
+        states = [states] if isinstance(states, str) else states
+        if any(record[self._state_field] not in states for record in self):
+            raise UserError(message)
 
     def _approval_activity_note(self):
         return self.env._("Please review %(record)s.", record=self.display_name)

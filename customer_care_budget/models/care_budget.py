@@ -310,11 +310,6 @@ class CareBudget(models.Model):
     # BUSINESS METHODS
     # ------------------------------------------------------------
 
-    def _check_state(self, states, message):
-        states = [states] if isinstance(states, str) else states
-        if any(budget.state not in states for budget in self):
-            raise UserError(message)
-
     def _check_can_submit(self):
         self._check_state("draft", self.env._("Only a draft budget can be submitted."))
         for budget in self:

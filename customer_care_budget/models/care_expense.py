@@ -454,10 +454,6 @@ class CareExpense(models.Model):
     # BUSINESS METHODS: guards
     # ------------------------------------------------------------
 
-    def _check_state(self, states, message):
-        if any(expense.state not in states for expense in self):
-            raise UserError(message)
-
     def _check_requester_or_manager(self, action):
         if self.env.user.has_group("customer_care_budget.group_care_manager"):
             return

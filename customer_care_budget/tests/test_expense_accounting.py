@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import CareTestCommon
@@ -146,3 +146,15 @@ class TestExpenseAccounting(CareTestCommon):
         self.assertEqual(len(expense.move_id.reversal_move_ids), 1)
         with self.assertRaisesRegex(UserError, "cancel the expense instead"):
             expense.reversal_move_id.button_draft()
+
+    def test_vendor_payee_needs_a_vendor(self):
+        with self.assertRaisesRegex(ValidationError, "Choose the vendor to pay"):
+            self._expense(100.0, payee_type="vendor")
+
+    def test_only_accountants_cancel_posted_expenses(self):
+        expense = self._approved(400.0)
+        expense.with_user(self.care_accountant).action_post()
+        with self.assertRaisesRegex(AccessError, "Only a Customer Care Accountant can cancel a posted expense"):
+            expense.with_user(self.care_manager).action_cancel()
+        self.assertEqual(expense.state, "posted")
+        self.assertFalse(expense.reversal_move_id)
