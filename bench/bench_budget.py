@@ -1,15 +1,19 @@
-"""Benchmark of budget control: consumption of every line, the approval critical section, the analysis.
+"""Benchmark of budget control and evaluation: consumption of every line, the approval critical
+section, the analysis, the effect evaluation of the plan.
 
-Fills a database that has customer_care_budget installed with one approved plan of L lines, N care
-expenses (approved or posted, on those lines; the posted ones with their journal and analytic
+Fills a database that has customer_care_budget installed with C segmented customers and their posted
+invoices (as the segmentation benchmark does), one approved plan of L lines, N care expenses on those
+customers (approved or posted, on those lines; the posted ones with their journal and analytic
 items) and J vendor-bill items booked on the plan's analytic account (bulk SQL: data generation
 only), then times, against the bare SQL sum of the expenses (the floor):
 
 - the consumption (committed, actual, available) of all the plan's lines, as lists and forms read it;
 - one approval's critical section: lock the line, then check its room;
-- the Budget Analysis pivot (planned / committed / actual by activity).
+- the Budget Analysis pivot (planned / committed / actual by activity);
+- Compute of an evaluation of the plan's first half (every line, tier and activity).
 
     python3 bench/bench_budget.py -c odoo.conf -d DB [--expenses N] [--lines L] [--journal-items J]
+                                  [--customers C] [--invoice-lines I]
 
 ``scripts/bench budget`` creates a throwaway database, installs the addon and runs this.
 """
@@ -17,6 +21,7 @@ only), then times, against the bare SQL sum of the expenses (the floor):
 import time
 from datetime import date
 
+from bench_segmentation import generate as generate_customers
 from dateutil.relativedelta import relativedelta
 from odoo_env import argument_parser, superuser_env
 
@@ -26,6 +31,8 @@ def parse_args():
     parser.add_argument("--expenses", type=int, default=100_000)
     parser.add_argument("--lines", type=int, default=420, help="budget lines of the plan (activity x tier x month)")
     parser.add_argument("--journal-items", type=int, default=20_000, help="vendor-bill items on the plan")
+    parser.add_argument("--customers", type=int, default=20_000, help="customers the expenses are spent on")
+    parser.add_argument("--invoice-lines", type=int, default=400_000, help="posted invoice lines of the customers")
     return parser.parse_args()
 
 
@@ -57,22 +64,25 @@ def generate(env, company, expenses, lines, journal_items):
     })
     # approved without its review round (the states only change through the workflow)
     workflow(plan).write({"state": "approved", "analytic_account_id": plan._create_analytic_account().id})
-    customer = env["res.partner"].create({"name": "Bench customer", "is_company": True})
+    customers = env["res.partner"].search([("name", "=like", "Bench Customer %")]).ids
     env.flush_all()
+    # each expense on a customer of its line's tier when the line has one, with that tier as its snapshot
     cr.execute(
         """
-        INSERT INTO care_expense (name, company_id, state, date, user_id, partner_id, care_activity_type_id,
-                                  budget_line_id, budget_id, purpose, currency_id, amount, amount_company,
-                                  payee_type, payment_status, create_date, write_date)
+        INSERT INTO care_expense (name, company_id, state, date, user_id, partner_id, customer_tier_id,
+                                  care_activity_type_id, budget_line_id, budget_id, purpose, currency_id, amount,
+                                  amount_company, payee_type, payment_status, create_date, write_date)
         SELECT 'BENCH/' || g, %(company)s, CASE WHEN g %% 3 = 0 THEN 'approved' ELSE 'posted' END,
-               l.date_from + (g %% 28), %(user)s, %(customer)s, l.activity_type_id, l.id, l.budget_id,
-               'Bench', %(currency)s, 10 + g %% 90, 10 + g %% 90, 'employee', 'not_paid', NOW(), NOW()
+               l.date_from + (g %% 28), %(user)s, p.id, (p.care_tier_id ->> %(company)s::text)::int,
+               l.activity_type_id, l.id, l.budget_id, 'Bench', %(currency)s, 10 + g %% 90, 10 + g %% 90,
+               'employee', 'not_paid', NOW(), NOW()
           FROM generate_series(1, %(expenses)s) g
           JOIN care_budget_line l ON l.budget_id = %(plan)s
            AND l.id = (SELECT MIN(id) FROM care_budget_line WHERE budget_id = %(plan)s) + g %% %(lines)s
+          JOIN res_partner p ON p.id = (%(customers)s::int[])[1 + (g::bigint * 7919) %% %(count)s]
         """,
-        {"company": company.id, "user": env.uid, "customer": customer.id, "currency": company.currency_id.id,
-         "expenses": expenses, "plan": plan.id, "lines": lines},
+        {"company": company.id, "user": env.uid, "customers": customers, "count": len(customers),
+         "currency": company.currency_id.id, "expenses": expenses, "plan": plan.id, "lines": lines},
     )
     column = env.ref("customer_care_budget.analytic_plan_customer_care")._column_name()
     move = env["account.move"].create({"move_type": "entry", "journal_id": journal.id, "date": "2026-06-30"})
@@ -130,6 +140,8 @@ def main():
 
         cr = env.cr
         started = time.perf_counter()
+        generate_customers(env, env.company, args.customers, args.invoice_lines)
+        env["res.partner"]._care_recompute_company(env.company)
         plan = generate(env, env.company, args.expenses, args.lines, args.journal_items)
         generation = time.perf_counter() - started
         lines = env["care.budget.line"].browse(plan.line_ids.ids)  # a plain prefetch set, kept by invalidation
@@ -156,11 +168,18 @@ def main():
             ["amount_planned:sum", "amount_committed:sum", "amount_actual:sum"],
         ), repeat=3)
         committed, actual = (sum(group[index] for group in groups) for index in (2, 3))
+        evaluation = env["care.evaluation"].create({
+            "budget_id": plan.id, "date_from": "2026-01-01", "date_to": "2026-06-30",
+        })
+        evaluating, evaluation_queries, _result = measure(env, evaluation.action_compute)
+        env.flush_all()
+        results = len(evaluation.result_ids)
+        cr.rollback()
 
     print()
     print("Budget control benchmark")
-    print(f"  data: 1 plan, {args.lines:,} lines, {args.expenses:,} expenses, {args.journal_items:,} vendor-bill "
-          f"items on the plan (generated in {generation:.1f} s)")
+    print(f"  data: 1 plan, {args.lines:,} lines, {args.expenses:,} expenses on {args.customers:,} customers, "
+          f"{args.journal_items:,} vendor-bill items on the plan (generated in {generation:.1f} s)")
     print(f"  floor: bare SQL sum of the expenses    {floor * 1000:8.1f} ms")
     print(f"  consumption of all {len(lines):,} lines        {consumption * 1000:8.1f} ms   "
           f"{consumption_queries:3} queries   ratio {consumption / floor:5.1f} x floor")
@@ -168,6 +187,9 @@ def main():
           f"ratio {approval / floor:5.1f} x floor")
     print(f"  Budget Analysis by activity          {analysis * 1000:8.1f} ms   {analysis_queries:3} queries   "
           f"ratio {analysis / floor:5.1f} x floor")
+    print(f"  evaluation of the first half: Compute {evaluating * 1000:8.1f} ms   {evaluation_queries:3} queries   "
+          f"ratio {evaluating / floor:5.1f} x floor   ({results} result rows, {args.customers:,} customers, "
+          f"{args.invoice_lines:,} invoice lines)")
     print(f"  check: available {available:,.2f}, committed {committed:,.2f}, actual {actual:,.2f}")
 
 

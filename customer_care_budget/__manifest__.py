@@ -27,6 +27,8 @@
         "wizard/care_expense_reason_views.xml",
         "views/care_expense_views.xml",
         "views/care_feedback_views.xml",
+        "views/care_evaluation_views.xml",
+        "wizard/care_budget_next_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/care_tier_pin_views.xml",
@@ -37,6 +39,7 @@
         "demo/care_budget_demo.xml",
         "demo/care_expense_demo.xml",
         "demo/care_feedback_demo.xml",
+        "demo/care_evaluation_demo.xml",
     ],
     "application": True,
 }

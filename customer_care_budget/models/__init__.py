@@ -7,6 +7,11 @@ from . import care_budget_objective
 from . import care_budget_change
 from . import care_expense
 from . import care_feedback
+from . import care_evaluation_metrics
+from . import care_evaluation_part
+from . import care_evaluation
+from . import care_evaluation_result
+from . import care_evaluation_objective
 from . import account_move
 from . import account_move_line
 from . import res_company

@@ -108,6 +108,16 @@ class CareBudget(models.Model):
         store=True,
         help="Planned lines plus the unallocated reserve: transfers and releases never change it.",
     )
+    evaluation_ids = fields.One2many("care.evaluation", "budget_id", string="Evaluations")
+    evaluation_count = fields.Integer(compute="_compute_evaluation_count")
+    source_evaluation_id = fields.Many2one(
+        "care.evaluation",
+        string="Planned From",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The evaluation of the previous plan this plan was made from (Plan Next Period).",
+    )
     line_count = fields.Integer(compute="_compute_line_count")
     expense_count = fields.Integer(compute="_compute_expense_count")
     amount_committed = fields.Monetary(
@@ -202,6 +212,13 @@ class CareBudget(models.Model):
         ))
         for budget in self:
             budget.line_count = counts.get(budget, 0)
+
+    def _compute_evaluation_count(self):
+        counts = dict(self.env["care.evaluation"]._read_group(
+            [("budget_id", "in", self.ids)], ["budget_id"], ["__count"],
+        ))
+        for budget in self:
+            budget.evaluation_count = counts.get(budget, 0)
 
     def _compute_expense_count(self):
         counts = dict(self.env["care.expense"]._read_group(
@@ -299,6 +316,25 @@ class CareBudget(models.Model):
         action["context"] = {}
         return action
 
+    def action_evaluate(self):
+        """A new evaluation of the plan over its period, computed and opened."""
+        self.ensure_one()
+        evaluation = self.env["care.evaluation"].create({"budget_id": self.id})
+        evaluation.action_compute()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "care.evaluation",
+            "res_id": evaluation.id,
+            "view_mode": "form",
+        }
+
+    def action_view_evaluations(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("customer_care_budget.care_evaluation_action")
+        action["domain"] = [("budget_id", "=", self.id)]
+        action["context"] = {"default_budget_id": self.id}
+        return action
+
     def action_view_lines(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("customer_care_budget.care_budget_line_action")
@@ -319,6 +355,15 @@ class CareBudget(models.Model):
             if not budget.line_ids:
                 raise UserError(self.env._("Add budget lines to %(budget)s before submitting it.", budget=budget.name))
             budget.line_ids._check_dates_inside_budget()
+
+    def _check_evaluable(self):
+        for budget in self:
+            if budget.state not in ("approved", "done"):
+                raise UserError(self.env._(
+                    "Only an approved or closed plan can be evaluated; %(budget)s is %(state)s.",
+                    budget=budget.name,
+                    state=dict(self._fields["state"]._description_selection(self.env))[budget.state],
+                ))
 
     def _approval_activity_note(self):
         return self.env._("Please review the budget %(budget)s.", budget=self.name)

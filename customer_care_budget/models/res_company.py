@@ -66,6 +66,51 @@ class ResCompany(models.Model):
     )
 
     # ------------------------------------------------------------
+    # FIELDS: evaluation thresholds and next-plan factors (defaults of each evaluation / wizard)
+    # ------------------------------------------------------------
+
+    care_roi_increase_pct = fields.Float(
+        string="Increase at ROI (%)",
+        default=100.0,
+        help="A budget line whose ROI reaches this percentage, and whose served customers were retained at "
+        "least as well as the others, is recommended for an increase.",
+    )
+    care_roi_keep_pct = fields.Float(
+        string="Keep at ROI (%)",
+        default=0.0,
+        help="A budget line whose ROI reaches this percentage (but not the increase one) is recommended to keep.",
+    )
+    care_roi_stop_pct = fields.Float(
+        string="Stop below ROI (%)",
+        default=-50.0,
+        help="A budget line whose ROI falls below this percentage is recommended to stop, unless its "
+        "retention lift keeps it; between this and the keep threshold it is recommended to reduce.",
+    )
+    care_retention_lift_keep = fields.Float(
+        string="Keep at Retention Lift (points)",
+        default=10.0,
+        help="A budget line below the keep ROI is still kept when its served customers were retained at "
+        "least this many percentage points better than comparable customers not served.",
+    )
+    care_factor_increase_pct = fields.Float(
+        string="Increase Factor (%)",
+        default=20.0,
+        help="When a next plan is made from an evaluation: change applied to what a line recommended for an "
+        "increase spent (actual + committed).",
+    )
+    care_factor_keep_pct = fields.Float(
+        string="Keep Factor (%)",
+        default=0.0,
+        help="Change applied to what a line recommended to keep spent.",
+    )
+    care_factor_reduce_pct = fields.Float(
+        string="Reduce Factor (%)",
+        default=-30.0,
+        help="Change applied to what a line recommended to reduce spent. Lines recommended to stop are "
+        "left out of the next plan.",
+    )
+
+    # ------------------------------------------------------------
     # CONSTRAINTS
     # ------------------------------------------------------------
 
@@ -102,3 +147,16 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._(
                     "The at-risk gap factor and the expected relationship years must be positive.",
                 ))
+
+    @api.constrains(
+        "care_roi_increase_pct", "care_roi_keep_pct", "care_roi_stop_pct", "care_factor_increase_pct",
+        "care_factor_keep_pct", "care_factor_reduce_pct",
+    )
+    def _check_care_evaluation_settings(self):
+        for company in self:
+            self.env["care.evaluation"]._check_thresholds(
+                company.care_roi_increase_pct, company.care_roi_keep_pct, company.care_roi_stop_pct,
+            )
+            self.env["care.budget.next"]._check_factors(
+                company.care_factor_increase_pct, company.care_factor_keep_pct, company.care_factor_reduce_pct,
+            )

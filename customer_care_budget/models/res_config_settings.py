@@ -14,6 +14,13 @@ class ResConfigSettings(models.TransientModel):
     care_relationship_years = fields.Float(related="company_id.care_relationship_years", readonly=False)
     care_warning_threshold = fields.Float(related="company_id.care_warning_threshold", readonly=False)
     care_expense_journal_id = fields.Many2one(related="company_id.care_expense_journal_id", readonly=False)
+    care_roi_increase_pct = fields.Float(related="company_id.care_roi_increase_pct", readonly=False)
+    care_roi_keep_pct = fields.Float(related="company_id.care_roi_keep_pct", readonly=False)
+    care_roi_stop_pct = fields.Float(related="company_id.care_roi_stop_pct", readonly=False)
+    care_retention_lift_keep = fields.Float(related="company_id.care_retention_lift_keep", readonly=False)
+    care_factor_increase_pct = fields.Float(related="company_id.care_factor_increase_pct", readonly=False)
+    care_factor_keep_pct = fields.Float(related="company_id.care_factor_keep_pct", readonly=False)
+    care_factor_reduce_pct = fields.Float(related="company_id.care_factor_reduce_pct", readonly=False)
 
     def action_care_recompute(self):
         return self.env["res.partner"].action_care_recompute()

@@ -68,16 +68,22 @@ class CareTestCommon(AccountTestInvoicingCommon):
         })
 
     @classmethod
-    def _setup_expenses(cls):
-        """An approved 2026 plan (gifts for everyone 10,000; meals for KEY customers 3,000; reserve
-        1,000), the posting journal and expense accounts, and an active KEY customer."""
+    def _setup_expense_accounting(cls):
+        """Gifts, meals and visits post to the default expense account, through the purchase journal."""
         cls.gift = cls.env.ref("customer_care_budget.care_activity_gift")
         cls.meal = cls.env.ref("customer_care_budget.care_activity_meal")
+        cls.visit = cls.env.ref("customer_care_budget.care_activity_visit")
         cls.expense_account = cls.company_data["default_account_expense"]
-        for activity in cls.gift | cls.meal:
+        for activity in cls.gift | cls.meal | cls.visit:
             activity.with_company(cls.company).expense_account_id = cls.expense_account
         cls.company.care_expense_journal_id = cls.company_data["default_journal_purchase"]
         cls.tier_key.annual_allowance = 0  # no allowance unless a test sets one
+
+    @classmethod
+    def _setup_expenses(cls):
+        """An approved 2026 plan (gifts for everyone 10,000; meals for KEY customers 3,000; reserve
+        1,000), the posting journal and expense accounts, and an active KEY customer."""
+        cls._setup_expense_accounting()
         cls.plan = cls.env["care.budget"].with_user(cls.care_manager).create({
             "name": "Care 2026",
             "date_from": "2026-01-01",

@@ -1,0 +1,42 @@
+from odoo import api, fields, models
+
+KEY_FIELDS = {"line": "budget_line_id", "tier": "tier_id", "activity": "activity_type_id"}
+
+
+class CareEvaluationResult(models.Model):
+    """The figures of one budget line, customer tier or activity type in an evaluation (see
+    ``care.evaluation.metrics`` for the formulas). Written by Compute only, frozen by Confirm."""
+
+    _name = "care.evaluation.result"
+    _description = "Customer Care Evaluation Result"
+    _inherit = ["care.evaluation.part", "care.evaluation.metrics"]
+    _order = "evaluation_id, kind, roi desc, id"
+
+    currency_id = fields.Many2one(related="evaluation_id.currency_id")
+    evaluation_state = fields.Selection(related="evaluation_id.state")
+    kind = fields.Selection(
+        [("line", "Budget Line"), ("tier", "Customer Tier"), ("activity", "Activity Type")],
+        required=True,
+        readonly=True,
+    )
+    budget_line_id = fields.Many2one("care.budget.line", readonly=True, ondelete="cascade")
+    tier_id = fields.Many2one(
+        "care.tier", readonly=True,
+        help="Of tier results: the customers' tier at their latest care expense of the period (current tier "
+        "for customers not served); empty for customers without a tier.",
+    )
+    activity_type_id = fields.Many2one("care.activity.type", string="Activity", readonly=True)
+    line_tier_id = fields.Many2one(related="budget_line_id.tier_id", string="Line Tier")
+    line_activity_type_id = fields.Many2one(related="budget_line_id.activity_type_id", string="Line Activity")
+    key_account_id = fields.Many2one(related="budget_line_id.partner_id")
+    amount_planned = fields.Monetary(related="budget_line_id.amount_planned", string="Revised")
+
+    @api.depends("kind", "budget_line_id", "tier_id", "activity_type_id")
+    def _compute_display_name(self):
+        for result in self:
+            record = result[KEY_FIELDS[result.kind]] if result.kind else False
+            result.display_name = record.display_name if record else self.env._("No tier")
+
+    @api.model
+    def _key_field(self, kind):
+        return KEY_FIELDS[kind]

@@ -1,0 +1,260 @@
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..tools import split_amount
+
+
+class CareBudgetNext(models.TransientModel):
+    """Plan the next period from an evaluation (分析历史数据, 持续改进).
+
+    Each evaluated line of the previous plan becomes a line of a new draft plan, its dates shifted to
+    the new period, its amount = what the line spent in the evaluation × (1 + the factor of its
+    recommendation): actual spending, plus the committed money whose bills are not posted yet (leaving it
+    out would cut a line for late paperwork). Lines to stop, and lines that spent nothing, are left out. With
+    re-allocation, the tier lines of one activity and period share their total again by tier weight ×
+    customers now in the tier (as Allocate by Tier does), cents conserved. The KPI targets come along
+    with their baselines set from what the evaluation achieved; the reserve keeps its share of the lines.
+    """
+
+    _name = "care.budget.next"
+    _description = "Plan the Next Customer Care Budget"
+
+    evaluation_id = fields.Many2one(
+        "care.evaluation", required=True, domain="[('computed_on', '!=', False)]",
+        help="The evaluation whose actuals and recommendations the new plan starts from.",
+    )
+    budget_id = fields.Many2one(related="evaluation_id.budget_id", string="Previous Plan")
+    currency_id = fields.Many2one(related="budget_id.currency_id")
+    name = fields.Char(compute="_compute_name", store=True, readonly=False, required=True, precompute=True)
+    date_from = fields.Date(
+        string="Start Date", compute="_compute_date_from", store=True, readonly=False, required=True,
+        precompute=True, help="The new plan keeps the length of the previous one; its lines move along.",
+    )
+    date_to = fields.Date(string="End Date", compute="_compute_date_to")
+    factor_increase_pct = fields.Float(
+        string="Increase (%)", compute="_compute_factors", store=True, readonly=False, precompute=True,
+        help="Change applied to what lines recommended for an increase spent (actual + committed).",
+    )
+    factor_keep_pct = fields.Float(
+        string="Keep (%)", compute="_compute_factors", store=True, readonly=False, precompute=True,
+        help="Change applied to what lines recommended to keep spent.",
+    )
+    factor_reduce_pct = fields.Float(
+        string="Reduce (%)", compute="_compute_factors", store=True, readonly=False, precompute=True,
+        help="Change applied to what lines recommended to reduce spent; lines to stop are left out.",
+    )
+    reallocate = fields.Boolean(
+        string="Re-allocate across Tiers",
+        help="Share the total of the tier lines of each activity and period again, by tier weight × customers "
+        "now in the tier.",
+    )
+    amount_total = fields.Monetary(string="New Lines", compute="_compute_preview")
+    preview = fields.Html(compute="_compute_preview", sanitize=False)
+
+    # ------------------------------------------------------------
+    # CONSTRAINTS
+    # ------------------------------------------------------------
+
+    @api.constrains("factor_increase_pct", "factor_keep_pct", "factor_reduce_pct")
+    def _check_factor_order(self):
+        for wizard in self:
+            self._check_factors(wizard.factor_increase_pct, wizard.factor_keep_pct, wizard.factor_reduce_pct)
+
+    @api.model
+    def _check_factors(self, increase, keep, reduce):
+        if reduce <= -100 or not reduce <= keep <= increase:
+            raise ValidationError(self.env._(
+                "The next-plan factors must rise from reduce (%(reduce)s%%, above -100%%) to keep (%(keep)s%%) "
+                "to increase (%(increase)s%%); lines to stop are left out anyway.",
+                reduce=reduce, keep=keep, increase=increase,
+            ))
+
+    # ------------------------------------------------------------
+    # COMPUTE METHODS
+    # ------------------------------------------------------------
+
+    @api.depends("evaluation_id")
+    def _compute_name(self):
+        for wizard in self:
+            wizard.name = self.env._("%(budget)s (next)", budget=wizard.budget_id.name) if wizard.budget_id else False
+
+    @api.depends("evaluation_id")
+    def _compute_date_from(self):
+        for wizard in self:
+            wizard.date_from = wizard.budget_id.date_to and wizard.budget_id.date_to + timedelta(days=1)
+
+    @api.depends("date_from", "evaluation_id")
+    def _compute_date_to(self):
+        for wizard in self:
+            wizard.date_to = wizard.date_from and wizard._shift(wizard.budget_id.date_to)
+
+    @api.depends("evaluation_id")
+    def _compute_factors(self):
+        for wizard in self:
+            company = wizard.budget_id.company_id or self.env.company
+            wizard.factor_increase_pct = company.care_factor_increase_pct
+            wizard.factor_keep_pct = company.care_factor_keep_pct
+            wizard.factor_reduce_pct = company.care_factor_reduce_pct
+
+    @api.depends("evaluation_id", "date_from", "factor_increase_pct", "factor_keep_pct", "factor_reduce_pct",
+                 "reallocate")
+    def _compute_preview(self):
+        for wizard in self:
+            proposal = wizard._proposal() if wizard.evaluation_id and wizard.date_from else []
+            wizard.amount_total = sum(row["amount"] for row in proposal)
+            wizard.preview = wizard._preview_table(proposal)
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_create(self):
+        budget = self._create_budget()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "care.budget",
+            "res_id": budget.id,
+            "view_mode": "form",
+        }
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    def _shift(self, day):
+        """``day`` of the previous plan moved to the new period: by whole months when the new plan starts
+        on the same day of the month (a month's last day stays the last day), else by days."""
+        old_start = self.budget_id.date_from
+        if self.date_from.day == old_start.day:
+            months = (self.date_from.year - old_start.year) * 12 + self.date_from.month - old_start.month
+            month_end = day + relativedelta(day=31) == day
+            return day + relativedelta(months=months, **({"day": 31} if month_end else {}))
+        return day + (self.date_from - old_start)
+
+    def _proposal(self):
+        """[{result, line, factor, amount, date_from, date_to, note}] for every evaluated line; ``amount``
+        is 0 for the lines left out, and ``note`` says why."""
+        self.ensure_one()
+        factors = {"increase": self.factor_increase_pct, "keep": self.factor_keep_pct,
+                   "reduce": self.factor_reduce_pct}
+        proposal = []
+        for result in self.evaluation_id.line_result_ids:
+            line, action = result.budget_line_id, result.recommendation
+            amount = 0.0 if action == "stop" else self.currency_id.round(
+                result.spend * (1 + factors[action] / 100)
+            )
+            proposal.append({
+                "result": result, "line": line, "factor": factors.get(action), "amount": amount,
+                "date_from": self._shift(line.date_from), "date_to": self._shift(line.date_to),
+                "note": self.env._("to stop") if action == "stop"
+                else self.env._("nothing spent") if not amount else "",
+            })
+        if self.reallocate:
+            self._reallocate(proposal)
+        return proposal
+
+    def _reallocate(self, proposal):
+        """Share again the total of the kept tier lines of each activity and period (see the class)."""
+        groups = {}
+        for row in proposal:
+            line = row["line"]
+            if row["amount"] and line.tier_id and not line.partner_id:
+                groups.setdefault((line.activity_type_id, line.date_from, line.date_to), []).append(row)
+        company = self.budget_id.company_id
+        tiers = self.env["care.tier"].union(*(row["line"].tier_id for rows in groups.values() for row in rows))
+        sizes = dict(self.env["res.partner"].with_company(company)._read_group(
+            [("care_tier_id", "in", tiers.ids)], ["care_tier_id"], ["__count"],
+        ))
+        for rows in groups.values():
+            weights = [row["line"].tier_id.allocation_weight * sizes.get(row["line"].tier_id, 0) for row in rows]
+            if sum(weights) <= 0:
+                continue
+            amounts = split_amount(sum(row["amount"] for row in rows), weights, self.currency_id)
+            for row, amount in zip(rows, amounts):
+                row["amount"] = amount
+                if not amount:
+                    row["note"] = self.env._("no customers or weight in the tier")
+
+    def _preview_table(self, proposal):
+        labels = dict(self.env["care.evaluation.result"]._fields["recommendation"]._description_selection(self.env))
+        currency = self.currency_id
+        cell = Markup("<td class='text-end'>%s</td>")
+        rows = Markup("").join(
+            Markup("<tr class='%s'><td>%s</td><td>%s</td>%s%s%s%s<td>%s</td></tr>") % (
+                "" if row["amount"] else "text-muted",
+                row["line"].display_name,
+                labels.get(row["result"].recommendation, ""),
+                cell % currency.format(row["line"].amount_planned),
+                cell % currency.format(row["result"].spend),
+                cell % ("" if row["factor"] is None else f"{row['factor']:+g} %"),
+                cell % currency.format(row["amount"]),
+                row["note"] or f"{row['date_from']} - {row['date_to']}",
+            )
+            for row in proposal
+        )
+        headers = Markup("").join(
+            Markup("<th class='%s'>%s</th>") % ("text-end" if numeric else "", label)
+            for label, numeric in [
+                (self.env._("Line"), False), (self.env._("Recommendation"), False), (self.env._("Revised"), True),
+                (self.env._("Spent"), True), (self.env._("Factor"), True), (self.env._("New Amount"), True),
+                (self.env._("New Period / Left Out"), False),
+            ]
+        )
+        return Markup("<table class='table table-sm'><thead><tr>%s</tr></thead><tbody>%s</tbody></table>") % (
+            headers, rows,
+        )
+
+    def _create_budget(self):
+        self.ensure_one()
+        old = self.budget_id
+        kept = [row for row in self._proposal() if row["amount"]]
+        if not kept:
+            raise UserError(self.env._(
+                "Nothing to plan: every line of %(budget)s is to stop or spent nothing.", budget=old.name,
+            ))
+        achieved = {result.objective_id: result.achieved for result in self.evaluation_id.objective_result_ids}
+        reserve_share = old.reserve_amount / sum(old.line_ids.mapped("amount_original"))
+        total = sum(row["amount"] for row in kept)
+        budget = self.env["care.budget"].create({
+            "name": self.name,
+            "company_id": old.company_id.id,
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "user_id": old.user_id.id,
+            "description": old.description,
+            "source_evaluation_id": self.evaluation_id.id,
+            "reserve_amount": self.currency_id.round(total * reserve_share),
+            "objective_ids": [
+                Command.create({
+                    "sequence": objective.sequence,
+                    "kpi": objective.kpi,
+                    "unit": objective.unit,
+                    "target": objective.target,
+                    "baseline": achieved.get(objective, objective.baseline),
+                })
+                for objective in old.objective_ids
+            ],
+            "line_ids": [
+                Command.create({
+                    "activity_type_id": row["line"].activity_type_id.id,
+                    "tier_id": row["line"].tier_id.id,
+                    "partner_id": row["line"].partner_id.id,
+                    "date_from": row["date_from"],
+                    "date_to": row["date_to"],
+                    "amount_original": row["amount"],
+                    "warning_threshold": row["line"].warning_threshold,
+                    "notes": row["result"].recommendation_reason,
+                })
+                for row in kept
+            ],
+        })
+        budget.message_post(body=self.env._(
+            "Planned from the evaluation %(evaluation)s of %(budget)s.", evaluation=self.evaluation_id.name,
+            budget=old.name,
+        ))
+        return budget
