@@ -243,6 +243,7 @@ class CareBudget(models.Model):
     def _unlink_except_not_draft(self):
         if any(budget.state not in ("draft", "cancel") for budget in self):
             raise UserError(self.env._("Only draft or cancelled budgets can be deleted; cancel it first."))
+        self.evaluation_ids._check_draft()  # a confirmed evaluation is kept, with its plan
 
     # ------------------------------------------------------------
     # ACTIONS

@@ -15,6 +15,11 @@ RAW_ZERO = dict.fromkeys([
     "nps_count_before",
 ], 0)
 FEEDBACK_RAW = [key for key in RAW_ZERO if key.startswith(("csat", "promoters", "detractors", "nps"))]
+# what the results are computed from: changing one discards them
+INPUT_FIELDS = {
+    "budget_id", "date_from", "date_to", "gross_margin_pct", "relationship_years", "roi_increase_pct", "roi_keep_pct",
+    "roi_stop_pct", "retention_lift_keep",
+}
 
 
 class CareEvaluation(models.Model):
@@ -43,6 +48,7 @@ class CareEvaluation(models.Model):
         required=True,
         index=True,
         tracking=True,
+        check_company=True,
         domain="[('state', 'in', ('approved', 'done'))]",
         ondelete="cascade",
     )
@@ -205,16 +211,27 @@ class CareEvaluation(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._check_result_fields(vals)
-        self.env["care.budget"].browse([vals.get("budget_id") for vals in vals_list])._check_evaluable()
-        return super().create(vals_list)
+        evaluations = super().create(vals_list)
+        evaluations.budget_id._check_evaluable()
+        return evaluations
 
     def write(self, vals):
         if not in_workflow(self):
             self._check_draft()
             self._check_result_fields(vals)
-        if vals.get("budget_id"):
-            self.env["care.budget"].browse(vals["budget_id"])._check_evaluable()
-        return super().write(vals)
+        res = super().write(vals)
+        if "budget_id" in vals:
+            self.budget_id._check_evaluable()
+        if not in_workflow(self) and vals.keys() & INPUT_FIELDS:
+            workflow(self)._clear_results()  # figures of other inputs must not be confirmed
+        return res
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default)
+        for vals in vals_list:  # a copy starts without results: Compute makes them
+            for fname in self._result_fields():
+                vals.pop(fname, None)
+        return vals_list
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_confirmed(self):
@@ -243,8 +260,10 @@ class CareEvaluation(models.Model):
 
     def action_plan_next(self):
         self.ensure_one()
-        if not self.computed_on:
-            raise UserError(self.env._("Compute the evaluation before planning from it."))
+        if self.state != "confirmed":
+            raise UserError(self.env._(
+                "Confirm the evaluation before planning from it: its figures could still change.",
+            ))
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Plan the Next Period"),
@@ -294,7 +313,7 @@ class CareEvaluation(models.Model):
     def _gather(self):
         """The raw figures of the period, keyed by ``(kind, key)``: ``('line', line id)``, ``('tier', tier
         id or 0)``, ``('activity', activity id)``, ``('plan', 0)``; and ``'company'``: the figures of all
-        the company's customers. Five aggregate queries, whatever the size of the plan."""
+        the company's customers. Four aggregate queries, whatever the size of the plan."""
         self.ensure_one()
         self.env["care.budget.report"]._flush_sources()
         for model in ("account.move", "care.feedback", "res.partner"):
@@ -338,6 +357,7 @@ class CareEvaluation(models.Model):
         """The common table expressions of the evaluation's queries:
 
         - ``served_expense``: approved and posted care expenses of the evaluated lines in the period;
+          customers are commercial partners throughout (a contact's expense serves its company);
         - ``customer_tier``: each served customer's tier, at its latest expense of the period;
         - ``sales``: per customer, revenue and whether it bought (a posted invoice), in the period and in
           the period before;
@@ -347,9 +367,11 @@ class CareEvaluation(models.Model):
         return SQL(
             """
             WITH served_expense AS MATERIALIZED (
-                SELECT e.id, e.date, e.partner_id, e.budget_line_id, l.activity_type_id, e.customer_tier_id
+                SELECT e.id, e.date, p.commercial_partner_id AS partner_id, e.budget_line_id, l.activity_type_id,
+                       e.customer_tier_id
                   FROM care_expense e
                   JOIN care_budget_line l ON l.id = e.budget_line_id
+                  JOIN res_partner p ON p.id = e.partner_id
                  WHERE e.budget_line_id = ANY(%(lines)s) AND e.state IN ('approved', 'posted')
                    AND e.date BETWEEN %(date_from)s AND %(date_to)s
             ), customer_tier AS MATERIALIZED (
@@ -372,7 +394,7 @@ class CareEvaluation(models.Model):
                    AND m.invoice_date BETWEEN %(before_from)s AND %(date_to)s
               GROUP BY m.commercial_partner_id
             ), opinions AS MATERIALIZED (
-                SELECT f.partner_id,
+                SELECT p.commercial_partner_id AS partner_id,
                        SUM(f.csat::int) FILTER (WHERE f.date >= %(date_from)s) AS csat_sum,
                        COUNT(f.csat) FILTER (WHERE f.date >= %(date_from)s) AS csat_count,
                        SUM(f.csat::int) FILTER (WHERE f.date < %(date_from)s) AS csat_sum_before,
@@ -386,8 +408,9 @@ class CareEvaluation(models.Model):
                            AS detractors_before,
                        COUNT(f.nps) FILTER (WHERE f.date < %(date_from)s) AS nps_count_before
                   FROM care_feedback f
+                  JOIN res_partner p ON p.id = f.partner_id
                  WHERE f.company_id = %(company_id)s AND f.date BETWEEN %(before_from)s AND %(date_to)s
-              GROUP BY f.partner_id
+              GROUP BY p.commercial_partner_id
             )
             """,
             lines=self._evaluated_lines().ids,
@@ -406,10 +429,11 @@ class CareEvaluation(models.Model):
             , spend AS (
                 SELECT r.budget_line_id, r.activity_type_id, r.amount_committed, r.amount_actual,
                        CASE WHEN ct.partner_id IS NOT NULL THEN ct.tier_id
-                            ELSE COALESCE((p.care_tier_id ->> %(company_key)s)::int, r.tier_id) END AS tier_id
+                            ELSE COALESCE((customer.care_tier_id ->> %(company_key)s)::int, r.tier_id) END AS tier_id
                   FROM (%(rows)s) r
-             LEFT JOIN customer_tier ct ON ct.partner_id = r.partner_id
              LEFT JOIN res_partner p ON p.id = r.partner_id
+             LEFT JOIN res_partner customer ON customer.id = p.commercial_partner_id
+             LEFT JOIN customer_tier ct ON ct.partner_id = customer.id
                  WHERE r.source != 'plan' AND r.date BETWEEN %(date_from)s AND %(date_to)s
             ), keyed AS (
                 SELECT 'line' AS kind, budget_line_id AS key, amount_committed, amount_actual FROM spend
@@ -480,13 +504,17 @@ class CareEvaluation(models.Model):
     # BUSINESS METHODS: storing the results
     # ------------------------------------------------------------
 
+    def _clear_results(self):
+        self.result_ids.unlink()
+        self.objective_result_ids.unlink()
+        self.write({"computed_on": False})
+
     def _store_results(self, raw):
         self.ensure_one()
         company = raw.pop("company")
         results = workflow(self.env["care.evaluation.result"])
         evaluation = workflow(self)
-        evaluation.result_ids.unlink()
-        evaluation.objective_result_ids.unlink()
+        evaluation._clear_results()
         plan = raw.pop(("plan", 0), dict(RAW_ZERO))
         results.create([
             {"evaluation_id": self.id, "kind": kind, results._key_field(kind): key or False,

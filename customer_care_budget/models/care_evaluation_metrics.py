@@ -118,7 +118,8 @@ class CareEvaluationMetrics(models.AbstractModel):
     )
     roi = fields.Float(
         string="ROI (%)", readonly=True,
-        help="(Uplift × gross margin % − spend) / spend (投资回报率); 0 when nothing was spent.",
+        help="(Uplift × gross margin % − spend) / spend (投资回报率); 0 when nothing was spent (or credit notes "
+        "outweigh the spending).",
     )
     cost_per_retained = fields.Monetary(
         string="Cost per Retained Customer", readonly=True, help="Spend / served customers retained.",
@@ -141,6 +142,7 @@ class CareEvaluationMetrics(models.AbstractModel):
         the margin, relationship years, period and thresholds of ``evaluation``."""
         margin = evaluation.gross_margin_pct / 100
         spend = raw["spend_actual"] + raw["spend_committed"]
+        spent = max(spend, 0.0)  # credit notes may outweigh the spending: no ratio of a negative spend
         uplift = raw["revenue"] - raw["revenue_before"]
         csat, csat_before = _ratio(raw["csat_sum"], raw["csat_count"]), _ratio(raw["csat_sum_before"],
                                                                             raw["csat_count_before"])
@@ -153,7 +155,7 @@ class CareEvaluationMetrics(models.AbstractModel):
             "spend_committed": raw["spend_committed"],
             "spend": spend,
             "customers_served": raw["customers_served"],
-            "spend_per_customer": _ratio(spend, raw["customers_served"]),
+            "spend_per_customer": _ratio(spent, raw["customers_served"]),
             "revenue": raw["revenue"],
             "revenue_before": raw["revenue_before"],
             "revenue_uplift": uplift,
@@ -175,8 +177,8 @@ class CareEvaluationMetrics(models.AbstractModel):
             "nps_before_count": raw["nps_count_before"],
             "nps_change": nps - nps_before if both_nps else 0.0,
             "clv_change": uplift * DAYS_PER_YEAR / evaluation.period_days * margin * evaluation.relationship_years,
-            "roi": 100 * _ratio(uplift * margin - spend, spend),
-            "cost_per_retained": _ratio(spend, raw["served_retained"]),
+            "roi": 100 * _ratio(uplift * margin - spent, spent),
+            "cost_per_retained": _ratio(spent, raw["served_retained"]),
         }
         compared = raw["served_bought_before"] and raw["control_bought_before"]
         values["retention_lift"] = values["retention_served"] - values["retention_control"] if compared else 0.0
@@ -198,7 +200,8 @@ class CareEvaluationMetrics(models.AbstractModel):
             "keep_lift": evaluation.retention_lift_keep,
         }
         if not float_compare(values["spend"], 0, precision_digits=2) > 0:
-            return "stop", self.env._("Nothing was spent in the period: no sign the money is needed.")
+            return "stop", self.env._(
+                "Nothing was spent in the period (or credit notes cancelled it): no sign the money is needed.")
         if _reaches(roi, evaluation.roi_increase_pct) and _reaches(lift, 0):
             return "increase", self.env._(
                 "ROI %(roi)s%% reaches %(increase)s%% and served customers were retained no worse than the "

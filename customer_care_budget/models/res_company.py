@@ -147,16 +147,3 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._(
                     "The at-risk gap factor and the expected relationship years must be positive.",
                 ))
-
-    @api.constrains(
-        "care_roi_increase_pct", "care_roi_keep_pct", "care_roi_stop_pct", "care_factor_increase_pct",
-        "care_factor_keep_pct", "care_factor_reduce_pct",
-    )
-    def _check_care_evaluation_settings(self):
-        for company in self:
-            self.env["care.evaluation"]._check_thresholds(
-                company.care_roi_increase_pct, company.care_roi_keep_pct, company.care_roi_stop_pct,
-            )
-            self.env["care.budget.next"]._check_factors(
-                company.care_factor_increase_pct, company.care_factor_keep_pct, company.care_factor_reduce_pct,
-            )

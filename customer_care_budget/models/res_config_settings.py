@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
@@ -21,6 +21,20 @@ class ResConfigSettings(models.TransientModel):
     care_factor_increase_pct = fields.Float(related="company_id.care_factor_increase_pct", readonly=False)
     care_factor_keep_pct = fields.Float(related="company_id.care_factor_keep_pct", readonly=False)
     care_factor_reduce_pct = fields.Float(related="company_id.care_factor_reduce_pct", readonly=False)
+
+    @api.constrains(
+        "care_roi_increase_pct", "care_roi_keep_pct", "care_roi_stop_pct", "care_factor_increase_pct",
+        "care_factor_keep_pct", "care_factor_reduce_pct",
+    )
+    def _check_care_evaluation_settings(self):
+        # checked here, once all the values are saved: the company receives them one field at a time
+        for settings in self:
+            self.env["care.evaluation"]._check_thresholds(
+                settings.care_roi_increase_pct, settings.care_roi_keep_pct, settings.care_roi_stop_pct,
+            )
+            self.env["care.budget.next"]._check_factors(
+                settings.care_factor_increase_pct, settings.care_factor_keep_pct, settings.care_factor_reduce_pct,
+            )
 
     def action_care_recompute(self):
         return self.env["res.partner"].action_care_recompute()

@@ -3,12 +3,18 @@ from datetime import date
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
+from .common import CareTestCommon
 from .test_evaluation import EvaluationCommon
 
 
 @tagged("post_install", "-at_install")
 class TestBudgetNext(EvaluationCommon):
-    """The next plan from an evaluation: amounts from actual spending × the recommendation's factor."""
+    """The next plan from an evaluation: amounts from the spending × the recommendation's factor."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.evaluation.action_confirm()
 
     def _wizard(self, **values):
         return self.env["care.budget.next"].with_user(self.care_manager).create({
@@ -16,29 +22,32 @@ class TestBudgetNext(EvaluationCommon):
         })
 
     def _lines(self, budget):
+        """{(activity code, tier code, start): planned amount} of ``budget``."""
         return {
-            (line.activity_type_id.code, line.tier_id.code or "ALL"): line.amount_original for line in budget.line_ids
+            (line.activity_type_id.code, line.tier_id.code or "ALL", line.date_from.isoformat()): line.amount_original
+            for line in budget.line_ids
         }
 
     def test_amounts_follow_the_recommendations(self):
         wizard = self._wizard()
         self.assertRecordValues(wizard, [{
             "date_from": date(2027, 1, 1), "date_to": date(2027, 12, 31), "factor_increase_pct": 20.0,
-            "factor_keep_pct": 0.0, "factor_reduce_pct": -30.0, "amount_total": 2280.0,
+            "factor_keep_pct": 0.0, "factor_reduce_pct": -30.0, "amount_total": 3280.0,
         }])
         self.assertIn("to stop", wizard.preview)  # the visit line, shown but left out
         budget = self.env["care.budget"].browse(wizard.action_create()["res_id"])
         self.assertEqual(self._lines(budget), {
-            ("GIFT", "ALL"): 1400.0,  # reduce: 2,000 x 0.7
-            ("MEAL", "KEY"): 600.0,  # increase: 500 x 1.2
-            ("MEAL", "STD"): 280.0,  # reduce: 400 x 0.7
+            ("GIFT", "ALL", "2027-01-01"): 1400.0,  # reduce: 2,000 x 0.7
+            ("MEAL", "KEY", "2027-01-01"): 600.0,  # increase: 500 x 1.2
+            ("MEAL", "STD", "2027-01-01"): 280.0,  # reduce: 400 x 0.7
+            ("GIFT", "ALL", "2027-07-01"): 1000.0,  # the second half was not evaluated: its amount stays
         })  # the visit line (stop: nothing spent) is dropped
         self.assertRecordValues(budget, [{
             "state": "draft", "date_from": date(2027, 1, 1), "date_to": date(2027, 12, 31),
-            "source_evaluation_id": self.evaluation.id, "reserve_amount": 142.5,  # the old 1,000 / 16,000 share
+            "source_evaluation_id": self.evaluation.id, "reserve_amount": 192.94,  # the old 1,000 / 17,000 share
             "user_id": self.plan.user_id.id,
         }])
-        self.assertEqual(budget.line_ids.mapped("date_from"), [date(2027, 1, 1)] * 3)
+        self.assertEqual(budget.line_ids.mapped("date_to"), [date(2027, 6, 30)] * 3 + [date(2027, 12, 31)])
         self.assertIn("ROI", budget.line_ids[0].notes)
 
     def test_objectives_start_from_what_was_achieved(self):
@@ -52,32 +61,33 @@ class TestBudgetNext(EvaluationCommon):
     def test_reallocation_by_tier_conserves_the_cents(self):
         # meal total 880 shared by weight x customers: KEY 4 x 5 = 20, STD 2 x 2 = 4
         wizard = self._wizard(reallocate=True)
-        self.assertEqual(wizard.amount_total, 2280.0)
+        self.assertEqual(wizard.amount_total, 3280.0)
         budget = wizard._create_budget()
         self.assertEqual(self._lines(budget), {
-            ("GIFT", "ALL"): 1400.0,  # no tier: not re-allocated
-            ("MEAL", "KEY"): 733.33,
-            ("MEAL", "STD"): 146.67,  # 146.666... takes the cent left by rounding
+            ("GIFT", "ALL", "2027-01-01"): 1400.0,  # no tier: not re-allocated
+            ("MEAL", "KEY", "2027-01-01"): 733.33,
+            ("MEAL", "STD", "2027-01-01"): 146.67,  # 146.666... takes the cent left by rounding
+            ("GIFT", "ALL", "2027-07-01"): 1000.0,
         })
-        self.assertAlmostEqual(sum(budget.line_ids.mapped("amount_original")), 2280.0, places=6)
+        self.assertAlmostEqual(sum(budget.line_ids.mapped("amount_original")), 3280.0, places=6)
 
     def test_factors_are_configurable_and_checked(self):
         self.company.care_factor_increase_pct = 50.0
         wizard = self._wizard()
         self.assertEqual(wizard.factor_increase_pct, 50.0)
-        self.assertEqual(self._lines(wizard._create_budget())[("MEAL", "KEY")], 750.0)
+        self.assertEqual(self._lines(wizard._create_budget())[("MEAL", "KEY", "2027-01-01")], 750.0)
         with self.assertRaisesRegex(ValidationError, "must rise"):
             self._wizard(factor_reduce_pct=-100.0)
-        with self.assertRaisesRegex(ValidationError, "must rise"):
-            self.company.care_factor_keep_pct = 60.0
+        with self.assertRaisesRegex(ValidationError, "must rise"), self.env.cr.savepoint():
+            self.env["res.config.settings"].create({"care_factor_keep_pct": 60.0})
 
-    def test_nothing_to_plan_when_every_line_stops(self):
+    def test_lines_to_stop_are_dropped(self):
         evaluation = self._evaluation(roi_increase_pct=5000, roi_keep_pct=5000, roi_stop_pct=5000,
                                       retention_lift_keep=1000)
         self.assertEqual(set(evaluation.line_result_ids.mapped("recommendation")), {"stop"})
+        evaluation.action_confirm()
         wizard = self.env["care.budget.next"].with_user(self.care_manager).create({"evaluation_id": evaluation.id})
-        with self.assertRaisesRegex(UserError, "Nothing to plan"):
-            wizard.action_create()
+        self.assertEqual(self._lines(wizard._create_budget()), {("GIFT", "ALL", "2027-07-01"): 1000.0})
 
     def test_dates_move_by_months_or_days(self):
         wizard = self._wizard(date_from="2026-02-01")  # one month later: month ends stay month ends
@@ -90,13 +100,51 @@ class TestBudgetNext(EvaluationCommon):
     def test_wizard_in_the_form(self):
         action = self.evaluation.with_user(self.care_manager).action_plan_next()
         with Form(self.env["care.budget.next"].with_user(self.care_manager).with_context(**action["context"])) as form:
-            self.assertEqual(form.amount_total, 2280.0)
+            self.assertEqual(form.amount_total, 3280.0)
             form.factor_keep_pct = 10.0  # no line to keep: nothing moves
             form.factor_reduce_pct = -50.0
-            self.assertEqual(form.amount_total, 1000.0 + 600.0 + 200.0)
+            self.assertEqual(form.amount_total, 1000.0 + 600.0 + 200.0 + 1000.0)
+
+    def test_plan_only_from_a_confirmed_evaluation(self):
+        evaluation = self._evaluation()
+        with self.assertRaisesRegex(UserError, "Confirm the evaluation"):
+            evaluation.action_plan_next()
+        wizard = self.env["care.budget.next"].with_user(self.care_manager).create({"evaluation_id": evaluation.id})
+        with self.assertRaisesRegex(UserError, "Confirm the evaluation"):
+            wizard.action_create()
+
+    def test_a_part_of_the_period_sets_the_pace(self):
+        # the second quarter (91 days) holds all the spending, and nobody bought in the first: every line
+        # pays off (increase, +20 %); the half-year lines are planned at the quarter's pace
+        evaluation = self._evaluation(date_from="2026-04-01", date_to="2026-06-30")
+        evaluation.action_confirm()
+        self.assertEqual(set(evaluation.line_result_ids.filtered("spend").mapped("recommendation")), {"increase"})
+        wizard = self.env["care.budget.next"].with_user(self.care_manager).create({"evaluation_id": evaluation.id})
+        pace = 181 / 91
+        round_ = self.company.currency_id.round
+        self.assertEqual(self._lines(wizard._create_budget()), {
+            ("GIFT", "ALL", "2027-01-01"): round_(2000 * pace * 1.2),
+            ("MEAL", "KEY", "2027-01-01"): round_(500 * pace * 1.2),
+            ("MEAL", "STD", "2027-01-01"): round_(400 * pace * 1.2),
+            ("GIFT", "ALL", "2027-07-01"): 1000.0,
+        })
 
     def test_only_managers_plan(self):
         with self.assertRaises(AccessError):
             self.env["care.budget.next"].with_user(self.care_user).create({"evaluation_id": self.evaluation.id})
         with self.assertRaises(AccessError):
             self.evaluation.with_user(self.care_user).action_compute()
+
+
+
+@tagged("post_install", "-at_install")
+class TestBudgetNextNothing(CareTestCommon):
+
+    def test_nothing_to_plan_when_every_line_stops(self):
+        self._setup_expenses()  # a 2026 plan with two lines and no spending
+        evaluation = self.env["care.evaluation"].with_user(self.care_manager).create({"budget_id": self.plan.id})
+        evaluation.action_compute()
+        evaluation.action_confirm()
+        wizard = self.env["care.budget.next"].with_user(self.care_manager).create({"evaluation_id": evaluation.id})
+        with self.assertRaisesRegex(UserError, "Nothing to plan"):
+            wizard.action_create()

@@ -7,6 +7,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.customer_care_budget.models.care_evaluation import RAW_ZERO
+
 from .common import CareTestCommon
 
 DAYS = 181  # 2026-01-01 to 2026-06-30; the period before: 2025-07-04 to 2025-12-31
@@ -14,7 +16,8 @@ MARGIN = 0.5
 
 
 class EvaluationCommon(CareTestCommon):
-    """A 2026 plan evaluated over its first half, with a gross margin of 50 %.
+    """A 2026 plan evaluated over its first half, with a gross margin of 50 %: four lines of the first half
+    (gifts for every tier, meals for KEY and for STD customers, visits) and gifts for the second half.
 
     Customers (tier; revenue in the period before → in the period; care spending in the period):
     A (KEY; 10,000 → 18,000; gift 1,000 posted, meal 500 approved), B (KEY; 5,000 → refund -1,000;
@@ -26,10 +29,11 @@ class EvaluationCommon(CareTestCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls._setup_expense_accounting()
-        year = {"date_from": "2026-01-01", "date_to": "2026-12-31"}
+        half = {"date_from": "2026-01-01", "date_to": "2026-06-30"}
         cls.plan = cls.env["care.budget"].with_user(cls.care_manager).create({
             "name": "Care 2026",
-            **year,
+            "date_from": "2026-01-01",
+            "date_to": "2026-12-31",
             "reserve_amount": 1000.0,
             "objective_ids": [
                 Command.create({"kpi": kpi, "baseline": baseline, "target": target})
@@ -39,19 +43,19 @@ class EvaluationCommon(CareTestCommon):
                 ]
             ],
             "line_ids": [
-                Command.create({"activity_type_id": cls.gift.id, "amount_original": 10000.0, **year}),
+                Command.create({"activity_type_id": cls.gift.id, "amount_original": 10000.0, **half}),
                 Command.create({"activity_type_id": cls.meal.id, "tier_id": cls.tier_key.id, "amount_original": 3000.0,
-                                **year}),
+                                **half}),
                 Command.create({"activity_type_id": cls.meal.id, "tier_id": cls.tier_standard.id,
-                                "amount_original": 2000.0, **year}),
-                Command.create({"activity_type_id": cls.visit.id, "amount_original": 1000.0, **year}),
+                                "amount_original": 2000.0, **half}),
+                Command.create({"activity_type_id": cls.visit.id, "amount_original": 1000.0, **half}),
+                Command.create({"activity_type_id": cls.gift.id, "amount_original": 1000.0,
+                                "date_from": "2026-07-01", "date_to": "2026-12-31"}),
             ],
         })
         cls._approve(cls.plan)
-        cls.gift_line, cls.meal_key_line, cls.meal_std_line, cls.visit_line = cls.plan.line_ids.sorted(
-            lambda line: (line.activity_type_id != cls.gift, line.activity_type_id != cls.meal,
-                          line.tier_id.code != "KEY"),
-        )
+        lines = cls.plan.line_ids.sorted("id")
+        cls.gift_line, cls.meal_key_line, cls.meal_std_line, cls.visit_line, cls.gift_h2_line = lines
         customers = {}
         for name, tier, before, now in [
             ("A", cls.tier_key, 10000, 18000), ("B", cls.tier_key, 5000, 0), ("C", cls.tier_key, 4000, 4000),
@@ -71,7 +75,7 @@ class EvaluationCommon(CareTestCommon):
         cls._submit_and_approve(cls._expense(500, customers["A"], activity=cls.meal))
         cls._submit_and_approve(cls._expense(1000, customers["B"]))
         cls._submit_and_approve(cls._expense(400, customers["G"], activity=cls.meal))
-        cls._submit_and_approve(cls._expense(300, customers["C"], date="2026-07-10"))  # after the period
+        cls._submit_and_approve(cls._expense(300, customers["C"], date="2026-07-10"))  # second half: not evaluated
         for name, day, csat, nps in [("A", "2026-05-01", "5", "10"), ("B", "2026-05-02", "2", "7"),
                                      ("A", "2025-10-01", "3", "6"), ("C", "2026-04-01", "4", "9")]:
             cls.env["care.feedback"].create({"partner_id": customers[name].id, "date": day, "csat": csat, "nps": nps})
@@ -165,6 +169,16 @@ class TestEvaluation(EvaluationCommon):
         for kind in ("line", "tier", "activity"):
             results = self.evaluation.result_ids.filtered(lambda result, kind=kind: result.kind == kind)
             self.assertAlmostEqual(sum(results.mapped("spend")), self.evaluation.spend, msg=kind)
+
+    def test_a_contact_is_served_as_its_company(self):
+        contact = self.env["res.partner"].create({"name": "Ann", "parent_id": self.customers["A"].id})
+        self._submit_and_approve(self._expense(100, contact, activity=self.meal))
+        self.env["care.feedback"].create({"partner_id": contact.id, "date": "2026-05-03", "csat": "2"})
+        evaluation = self._evaluation()
+        self.assertRecordValues(evaluation, [{
+            "spend": 3000.0, "customers_served": 3, "revenue": 19700.0, "control_bought_before": 4,
+            "csat_count": 3,
+        }])
 
     def test_spend_equals_the_budget_analysis(self):
         rows = self.env["care.budget.report"]._read_group(
@@ -279,18 +293,56 @@ class TestEvaluationRules(CareTestCommon):
             recommendation, reason = metrics._recommend(figures, evaluation)
             self.assertEqual(recommendation, expected, f"spend {spend}, ROI {roi}, lift {lift}: {reason}")
 
-    def test_thresholds_come_from_settings_and_must_rise(self):
-        self.company.write({"care_roi_increase_pct": 150.0, "care_roi_stop_pct": -20.0})
+    def test_credit_notes_outweighing_the_spending(self):
         evaluation = self.env["care.evaluation"].with_user(self.care_manager).create({"budget_id": self.plan.id})
-        self.assertRecordValues(evaluation, [{"roi_increase_pct": 150.0, "roi_stop_pct": -20.0}])
+        raw = dict(RAW_ZERO, spend_actual=-100.0, customers_served=2, served_retained=1, revenue=500.0)
+        figures = self.env["care.evaluation.metrics"]._derive_metrics(raw, evaluation)
+        self.assertEqual(
+            [figures[key] for key in ("spend", "roi", "spend_per_customer", "cost_per_retained", "recommendation")],
+            [-100.0, 0.0, 0.0, 0.0, "stop"],
+        )
+
+    def test_thresholds_come_from_settings_and_must_rise(self):
+        # saved together in Settings, though the company receives them one at a time
+        self.env["res.config.settings"].create({
+            "care_roi_stop_pct": 50.0, "care_roi_keep_pct": 60.0, "care_roi_increase_pct": 300.0,
+        }).execute()
+        evaluation = self.env["care.evaluation"].with_user(self.care_manager).create({"budget_id": self.plan.id})
+        self.assertRecordValues(evaluation, [{"roi_increase_pct": 300.0, "roi_keep_pct": 60.0, "roi_stop_pct": 50.0}])
         with self.assertRaisesRegex(ValidationError, "must rise"):
-            evaluation.roi_keep_pct = 200.0
-        with self.assertRaisesRegex(ValidationError, "must rise"):
-            self.company.care_roi_stop_pct = 10.0
+            evaluation.roi_keep_pct = 400.0
+        with self.assertRaisesRegex(ValidationError, "must rise"), self.env.cr.savepoint():
+            self.env["res.config.settings"].create({"care_roi_stop_pct": 70.0})
+        self.assertEqual(self.company.care_roi_stop_pct, 50.0)
+
+    def test_changing_an_input_discards_the_results(self):
+        evaluation = self.env["care.evaluation"].with_user(self.care_manager).create({"budget_id": self.plan.id})
+        evaluation.action_compute()
+        evaluation.gross_margin_pct = 90.0
+        self.assertFalse(evaluation.computed_on)
+        self.assertFalse(evaluation.result_ids)
+        self.assertFalse(evaluation.objective_result_ids)
+        with self.assertRaisesRegex(UserError, "Compute the evaluation"):
+            evaluation.action_confirm()
+
+    def test_copy_starts_without_results(self):
+        evaluation = self.env["care.evaluation"].with_user(self.care_manager).create({"budget_id": self.plan.id})
+        evaluation.action_compute()
+        evaluation.action_confirm()
+        copy = evaluation.copy()
+        self.assertRecordValues(copy, [{"state": "draft", "computed_on": False, "spend": 0.0}])
+        self.assertFalse(copy.result_ids)
+
+    def test_plan_from_the_context_is_checked_too(self):
+        draft = self._budget()
+        with self.assertRaisesRegex(UserError, "Only an approved or closed plan"), self.env.cr.savepoint():
+            self.env["care.evaluation"].with_user(self.care_manager).with_context(
+                default_budget_id=draft.id,
+            ).create({})
 
     def test_draft_plan_is_not_evaluated(self):
         draft = self._budget()
-        with self.assertRaisesRegex(UserError, "Only an approved or closed plan"):
+        with self.assertRaisesRegex(UserError, "Only an approved or closed plan"), self.env.cr.savepoint():
             self.env["care.evaluation"].with_user(self.care_manager).create({"budget_id": draft.id})
         self.assertFalse(self.env["care.evaluation"].search([("budget_id", "=", draft.id)]))
 
@@ -312,3 +364,28 @@ class TestEvaluationRules(CareTestCommon):
         self.assertTrue(evaluation.computed_on)
         self.assertEqual(self.plan.evaluation_count, 1)
         self.assertEqual(len(evaluation.line_result_ids), 2)
+
+    def test_compute_query_count_does_not_grow_with_lines(self):
+        def queries(count):
+            plan = self._approve(self._budget(
+                lines=[(100.0 + index, "2027-01-01", "2027-12-31") for index in range(count)], name=f"Plan {count}",
+            ))
+            evaluation = self.env["care.evaluation"].with_user(self.care_manager).create({"budget_id": plan.id})
+            self.env.flush_all()
+            start = self.env.cr.sql_log_count
+            evaluation.action_compute()
+            self.env.flush_all()
+            self.assertEqual(len(evaluation.line_result_ids), count)
+            return self.env.cr.sql_log_count - start
+
+        queries(2)  # warm the registry caches
+        self.assertEqual(queries(3), queries(30))
+
+    def test_plan_with_a_confirmed_evaluation_is_kept(self):
+        plan = self._approve(self._budget())
+        evaluation = self.env["care.evaluation"].with_user(self.care_manager).create({"budget_id": plan.id})
+        evaluation.action_compute()
+        evaluation.action_confirm()
+        plan.with_user(self.care_manager).action_cancel()
+        with self.assertRaisesRegex(UserError, "frozen"):
+            plan.with_user(self.care_manager).unlink()

@@ -57,3 +57,18 @@ class TestTranslations(CareTestCommon):
         with self.assertRaisesRegex(UserError, "票据") as error:
             expense.action_submit()
         self.assertNotIn("need a receipt", str(error.exception))
+
+    def test_evaluation_speaks_chinese(self):
+        zh = self.env(context={"lang": "zh_CN"})
+        recommendations = dict(zh["care.evaluation.result"]._fields["recommendation"]._description_selection(zh))
+        self.assertEqual([recommendations[key] for key in ("increase", "keep", "reduce", "stop")],
+                         ["增加", "保持", "减少", "停止"])
+        with self.assertRaisesRegex(UserError, "只有已审批或已关闭的预算才能进行效果评估"):
+            self.env["care.evaluation"].with_user(self.care_manager).with_context(lang="zh_CN").create({
+                "budget_id": self._budget().id,
+            })
+        evaluation = self.env["care.evaluation"].with_user(self.care_manager).with_context(lang="zh_CN").create({
+            "budget_id": self.plan.id,
+        })
+        evaluation.action_compute()
+        self.assertIn("本期间未发生支出", evaluation.recommendation_reason)

@@ -12,10 +12,12 @@ from ..tools import split_amount
 class CareBudgetNext(models.TransientModel):
     """Plan the next period from an evaluation (分析历史数据, 持续改进).
 
-    Each evaluated line of the previous plan becomes a line of a new draft plan, its dates shifted to
-    the new period, its amount = what the line spent in the evaluation × (1 + the factor of its
-    recommendation): actual spending, plus the committed money whose bills are not posted yet (leaving it
-    out would cut a line for late paperwork). Lines to stop, and lines that spent nothing, are left out. With
+    Each line of the previous plan becomes a line of a new draft plan, its dates shifted to the new
+    period. An evaluated line's amount = what it spent in the (confirmed) evaluation, brought to its
+    whole period at the pace of its evaluated days, × (1 + the factor of its recommendation); spent is
+    actual plus the committed money whose bills are not posted yet (leaving it out would cut a line for
+    late paperwork). Lines to stop, and lines that spent nothing, are left out; lines outside the
+    evaluated period keep their revised amount. With
     re-allocation, the tier lines of one activity and period share their total again by tier weight ×
     customers now in the tier (as Allocate by Tier does), cents conserved. The KPI targets come along
     with their baselines set from what the evaluation achieved; the reserve keeps its share of the lines.
@@ -25,8 +27,8 @@ class CareBudgetNext(models.TransientModel):
     _description = "Plan the Next Customer Care Budget"
 
     evaluation_id = fields.Many2one(
-        "care.evaluation", required=True, domain="[('computed_on', '!=', False)]",
-        help="The evaluation whose actuals and recommendations the new plan starts from.",
+        "care.evaluation", required=True, domain="[('state', '=', 'confirmed')]",
+        help="The confirmed evaluation whose spending and recommendations the new plan starts from.",
     )
     budget_id = fields.Many2one(related="evaluation_id.budget_id", string="Previous Plan")
     currency_id = fields.Many2one(related="budget_id.currency_id")
@@ -137,26 +139,38 @@ class CareBudgetNext(models.TransientModel):
         return day + (self.date_from - old_start)
 
     def _proposal(self):
-        """[{result, line, factor, amount, date_from, date_to, note}] for every evaluated line; ``amount``
-        is 0 for the lines left out, and ``note`` says why."""
+        """[{result, line, factor, amount, date_from, date_to, note}] for every line of the previous plan;
+        ``amount`` is 0 for the lines left out, and ``note`` says why."""
         self.ensure_one()
         factors = {"increase": self.factor_increase_pct, "keep": self.factor_keep_pct,
                    "reduce": self.factor_reduce_pct}
+        results = {result.budget_line_id: result for result in self.evaluation_id.line_result_ids}
         proposal = []
-        for result in self.evaluation_id.line_result_ids:
-            line, action = result.budget_line_id, result.recommendation
-            amount = 0.0 if action == "stop" else self.currency_id.round(
-                result.spend * (1 + factors[action] / 100)
-            )
-            proposal.append({
-                "result": result, "line": line, "factor": factors.get(action), "amount": amount,
-                "date_from": self._shift(line.date_from), "date_to": self._shift(line.date_to),
-                "note": self.env._("to stop") if action == "stop"
-                else self.env._("nothing spent") if not amount else "",
-            })
+        for line in self.budget_id.line_ids:  # in the plan's order
+            result = results.get(line)
+            row = {"line": line, "result": result, "factor": None, "note": "",
+                   "date_from": self._shift(line.date_from), "date_to": self._shift(line.date_to)}
+            if not result:
+                row.update(amount=line.amount_planned, note=self.env._("not evaluated: revised amount kept"))
+            elif result.recommendation == "stop":
+                row.update(amount=0.0, note=self.env._("to stop"))
+            else:
+                row["factor"] = factors[result.recommendation]
+                amount = self.currency_id.round(self._run_rate(line, result.spend) * (1 + row["factor"] / 100))
+                row["amount"] = max(amount, 0.0)
+                if not row["amount"]:
+                    row["note"] = self.env._("nothing spent")
+            proposal.append(row)
         if self.reallocate:
             self._reallocate(proposal)
         return proposal
+
+    def _run_rate(self, line, spend):
+        """What ``line`` would have spent over its whole period at the pace of its evaluated days (the
+        same amount when the evaluation covers the line)."""
+        evaluation = self.evaluation_id
+        evaluated = (min(line.date_to, evaluation.date_to) - max(line.date_from, evaluation.date_from)).days + 1
+        return spend * ((line.date_to - line.date_from).days + 1) / evaluated
 
     def _reallocate(self, proposal):
         """Share again the total of the kept tier lines of each activity and period (see the class)."""
@@ -188,12 +202,13 @@ class CareBudgetNext(models.TransientModel):
             Markup("<tr class='%s'><td>%s</td><td>%s</td>%s%s%s%s<td>%s</td></tr>") % (
                 "" if row["amount"] else "text-muted",
                 row["line"].display_name,
-                labels.get(row["result"].recommendation, ""),
+                labels.get(row["result"].recommendation, "") if row["result"] else "",
                 cell % currency.format(row["line"].amount_planned),
-                cell % currency.format(row["result"].spend),
+                cell % (currency.format(row["result"].spend) if row["result"] else ""),
                 cell % ("" if row["factor"] is None else f"{row['factor']:+g} %"),
                 cell % currency.format(row["amount"]),
-                row["note"] or f"{row['date_from']} - {row['date_to']}",
+                row["note"] if not row["amount"] else f"{row['date_from']} - {row['date_to']}"
+                + (f" ({row['note']})" if row["note"] else ""),
             )
             for row in proposal
         )
@@ -212,6 +227,10 @@ class CareBudgetNext(models.TransientModel):
     def _create_budget(self):
         self.ensure_one()
         old = self.budget_id
+        if self.evaluation_id.state != "confirmed":
+            raise UserError(self.env._(
+                "Confirm the evaluation before planning from it: its figures could still change.",
+            ))
         kept = [row for row in self._proposal() if row["amount"]]
         if not kept:
             raise UserError(self.env._(
@@ -248,7 +267,7 @@ class CareBudgetNext(models.TransientModel):
                     "date_to": row["date_to"],
                     "amount_original": row["amount"],
                     "warning_threshold": row["line"].warning_threshold,
-                    "notes": row["result"].recommendation_reason,
+                    "notes": row["result"].recommendation_reason if row["result"] else row["note"],
                 })
                 for row in kept
             ],
