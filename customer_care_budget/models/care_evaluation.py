@@ -107,6 +107,9 @@ class CareEvaluation(models.Model):
     activity_result_ids = fields.One2many(
         "care.evaluation.result", "evaluation_id", string="Activity Results", domain=[("kind", "=", "activity")],
     )
+    customer_result_ids = fields.One2many(
+        "care.evaluation.result", "evaluation_id", string="Customers", domain=[("kind", "=", "customer")],
+    )
     objective_result_ids = fields.One2many("care.evaluation.objective", "evaluation_id", string="KPI Targets")
     # the whole company's customers, for the plan's KPI targets
     customers_active = fields.Integer(
@@ -312,8 +315,9 @@ class CareEvaluation(models.Model):
 
     def _gather(self):
         """The raw figures of the period, keyed by ``(kind, key)``: ``('line', line id)``, ``('tier', tier
-        id or 0)``, ``('activity', activity id)``, ``('plan', 0)``; and ``'company'``: the figures of all
-        the company's customers. Four aggregate queries, whatever the size of the plan."""
+        id or 0)``, ``('activity', activity id)``, ``('customer', partner id)``, ``('plan', 0)``; and
+        ``'company'``: the figures of all the company's customers. Four aggregate queries, whatever the
+        size of the plan."""
         self.ensure_one()
         self.env["care.budget.report"]._flush_sources()
         for model in ("account.move", "care.feedback", "res.partner"):
@@ -421,13 +425,14 @@ class CareEvaluation(models.Model):
         )
 
     def _spend_query(self):
-        """Committed and actual spending per line, tier (of the customer, else of the line) and activity,
-        and for the plan: the Budget Analysis rows of the lines dated in the period."""
+        """Committed and actual spending per line, tier (of the customer, else of the line), activity and
+        customer, and for the plan: the Budget Analysis rows of the lines dated in the period."""
         lines = SQL("SELECT unnest(%s::int[])", self._evaluated_lines().ids)
         return SQL(
             """
             , spend AS (
                 SELECT r.budget_line_id, r.activity_type_id, r.amount_committed, r.amount_actual,
+                       customer.id AS customer_id,
                        CASE WHEN ct.partner_id IS NOT NULL THEN ct.tier_id
                             ELSE COALESCE((customer.care_tier_id ->> %(company_key)s)::int, r.tier_id) END AS tier_id
                   FROM (%(rows)s) r
@@ -440,6 +445,8 @@ class CareEvaluation(models.Model):
                 UNION ALL SELECT 'tier', COALESCE(tier_id, 0), amount_committed, amount_actual FROM spend
                 UNION ALL SELECT 'activity', activity_type_id, amount_committed, amount_actual FROM spend
                 UNION ALL SELECT 'plan', 0, amount_committed, amount_actual FROM spend
+                UNION ALL SELECT 'customer', customer_id, amount_committed, amount_actual FROM spend
+                                                                                    WHERE customer_id IS NOT NULL
             )
             SELECT kind, key, SUM(amount_committed)::float, SUM(amount_actual)::float FROM keyed GROUP BY kind, key
             """,
@@ -450,8 +457,8 @@ class CareEvaluation(models.Model):
         )
 
     def _served_query(self):
-        """Per line, tier, activity and for the plan: the distinct customers served, their revenue, how
-        many bought before and were retained, and their feedback."""
+        """Per line, tier, activity, customer and for the plan: the distinct customers served, their
+        revenue, how many bought before and were retained, and their feedback."""
         return SQL(
             """
             , keyed AS (
@@ -459,6 +466,7 @@ class CareEvaluation(models.Model):
                 UNION SELECT 'activity', activity_type_id, partner_id FROM served_expense
                 UNION SELECT 'tier', COALESCE(tier_id, 0), partner_id FROM customer_tier
                 UNION SELECT 'plan', 0, partner_id FROM customer_tier
+                UNION SELECT 'customer', partner_id, partner_id FROM customer_tier
             )
             SELECT k.kind, k.key, COUNT(*),
                    COALESCE(SUM(s.revenue), 0)::float, COALESCE(SUM(s.revenue_before), 0)::float,

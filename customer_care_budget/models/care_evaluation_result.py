@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-KEY_FIELDS = {"line": "budget_line_id", "tier": "tier_id", "activity": "activity_type_id"}
+KEY_FIELDS = {"line": "budget_line_id", "tier": "tier_id", "activity": "activity_type_id", "customer": "partner_id"}
 
 
 class CareEvaluationResult(models.Model):
@@ -15,7 +15,10 @@ class CareEvaluationResult(models.Model):
     currency_id = fields.Many2one(related="evaluation_id.currency_id")
     evaluation_state = fields.Selection(related="evaluation_id.state")
     kind = fields.Selection(
-        [("line", "Budget Line"), ("tier", "Customer Tier"), ("activity", "Activity Type")],
+        [
+            ("line", "Budget Line"), ("tier", "Customer Tier"), ("activity", "Activity Type"),
+            ("customer", "Customer"),
+        ],
         required=True,
         readonly=True,
     )
@@ -26,6 +29,13 @@ class CareEvaluationResult(models.Model):
         "for customers not served); empty for customers without a tier.",
     )
     activity_type_id = fields.Many2one("care.activity.type", string="Activity", readonly=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", readonly=True, index="btree_not_null",
+        help="Of customer results: the customer (commercial partner) the money was spent on; it compares with "
+        "all customers not served.",
+    )
+    customer_stage = fields.Selection(related="partner_id.care_stage", string="Stage (now)")
+    customer_clv = fields.Float(related="partner_id.care_clv", string="CLV (now)")
     line_tier_id = fields.Many2one(related="budget_line_id.tier_id", string="Line Tier")
     line_activity_type_id = fields.Many2one(related="budget_line_id.activity_type_id", string="Line Activity")
     key_account_id = fields.Many2one(related="budget_line_id.partner_id")

@@ -166,7 +166,7 @@ class TestEvaluation(EvaluationCommon):
             "retention_control": 75.0, "recommendation": "increase",
         }])
         self.assertAlmostEqual(meal.roi, 100 * (8700 * MARGIN - 900) / 900)
-        for kind in ("line", "tier", "activity"):
+        for kind in ("line", "tier", "activity", "customer"):
             results = self.evaluation.result_ids.filtered(lambda result, kind=kind: result.kind == kind)
             self.assertAlmostEqual(sum(results.mapped("spend")), self.evaluation.spend, msg=kind)
 
@@ -179,6 +179,16 @@ class TestEvaluation(EvaluationCommon):
             "spend": 3000.0, "customers_served": 3, "revenue": 19700.0, "control_bought_before": 4,
             "csat_count": 3,
         }])
+
+    def test_customer_results(self):
+        results = self.evaluation.customer_result_ids
+        self.assertEqual(results.partner_id, self.customers["A"] | self.customers["B"] | self.customers["G"])
+        self.assertRecordValues(self._result("customer", self.customers["A"]), [{
+            "spend": 1500.0, "customers_served": 1, "revenue": 18000.0, "revenue_before": 10000.0,
+            "csat": 5.0, "nps": 100.0, "recommendation": "increase",
+        }])
+        self.assertAlmostEqual(self._result("customer", self.customers["A"]).roi, 100 * (8000 * MARGIN - 1500) / 1500)
+        self.assertAlmostEqual(sum(results.mapped("spend")), self.evaluation.spend)
 
     def test_spend_equals_the_budget_analysis(self):
         rows = self.env["care.budget.report"]._read_group(
