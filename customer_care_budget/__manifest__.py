@@ -6,7 +6,7 @@
     "summary": "Plan, spend, control, post and evaluate the money spent on keeping customers",
     "author": "customer_care_budget developers",
     "license": "LGPL-3",
-    "depends": ["account", "mail", "base_tier_validation"],
+    "depends": ["account", "mail", "base_tier_validation", "report_xlsx"],
     "data": [
         "security/customer_care_security.xml",
         "security/ir.model.access.csv",
@@ -33,6 +33,7 @@
         "views/res_config_settings_views.xml",
         "wizard/care_tier_pin_views.xml",
         "views/customer_care_menus.xml",
+        "report/care_xlsx_reports.xml",
     ],
     "demo": [
         "demo/customer_care_demo.xml",

@@ -1,1 +1,5 @@
 from . import care_budget_report
+from . import care_xlsx_common
+from . import care_budget_xlsx
+from . import care_expense_ledger_xlsx
+from . import care_evaluation_roi_xlsx

@@ -1,0 +1,101 @@
+from odoo import models
+
+
+class CareEvaluationRoiXlsx(models.AbstractModel):
+    """Customer care ROI (投资回报率) of an evaluation: its figures per customer served and per tier, as the
+    evaluation stored them (a confirmed evaluation prints the same figures whenever it is printed)."""
+
+    _name = "report.customer_care_budget.care_evaluation_roi_xlsx"
+    _inherit = "report.customer_care_budget.xlsx_common"
+    _description = "Customer Care ROI XLSX"
+
+    def generate_xlsx_report(self, workbook, data, evaluations):
+        for evaluation in evaluations:
+            self._write_evaluation_sheet(workbook, evaluation, self._formats(workbook, evaluation.currency_id))
+
+    def _figure_columns(self):
+        return [
+            (self.env._("Spend"), 13),
+            (self.env._("Revenue Before"), 14),
+            (self.env._("Revenue"), 14),
+            (self.env._("Uplift"), 14),
+            (self.env._("CSAT"), 7),
+            (self.env._("NPS"), 7),
+            (self.env._("CLV Change"), 13),
+            (self.env._("ROI (%)"), 9),
+            (self.env._("Recommendation"), 14),
+        ]
+
+    def _figure_cells(self, result, formats, recommendations, total=False):
+        money = formats["total_money" if total else "money"]
+        number = formats["total_percent" if total else "percent"]
+        return [
+            (result.spend, money),
+            (result.revenue_before, money),
+            (result.revenue, money),
+            (result.revenue_uplift, money),
+            (result.csat if result.csat_count else None, number),
+            (result.nps if result.nps_count else None, number),
+            (result.clv_change, money),
+            (result.roi, number),
+            (recommendations.get(result.recommendation), formats["total" if total else "text"]),
+        ]
+
+    def _write_evaluation_sheet(self, workbook, evaluation, formats):
+        sheet = self._add_sheet(workbook, evaluation.budget_id.name)
+        recommendations = dict(evaluation._fields["recommendation"]._description_selection(self.env))
+        stages = dict(self.env["res.partner"]._fields["care_stage"]._description_selection(self.env))
+        sheet.write_string(
+            0, 0, self.env._("Customer care ROI: %(evaluation)s", evaluation=evaluation.name), formats["title"]
+        )
+        sheet.write_string(
+            1,
+            0,
+            self.env._(
+                "ROI = (uplift x gross margin %(margin)s%% - spend) / spend; %(state)s",
+                margin=evaluation.gross_margin_pct,
+                state=dict(evaluation._fields["state"]._description_selection(self.env))[evaluation.state],
+            ),
+            formats["note"],
+        )
+        self._write_header(
+            sheet,
+            3,
+            [
+                (self.env._("Customer"), 28),
+                (self.env._("Tier (now)"), 12),
+                (self.env._("Stage (now)"), 11),
+                (self.env._("CLV (now)"), 13),
+                *self._figure_columns(),
+            ],
+            formats,
+        )
+        row = 4
+        customers = evaluation.customer_result_ids.sorted(lambda result: (-result.roi, result.partner_id.name or ""))
+        for result in customers:
+            partner = result.partner_id
+            self._write_row(
+                sheet,
+                row,
+                [
+                    (partner.name, formats["text"]),
+                    (partner.care_tier_id.name, formats["text"]),
+                    (stages.get(partner.care_stage), formats["text"]),
+                    (partner.care_clv, formats["money"]),
+                    *self._figure_cells(result, formats, recommendations),
+                ],
+            )
+            row += 1
+        total = [(self.env._("All customers served"), formats["total"])] + [(None, formats["total"])] * 3
+        self._write_row(sheet, row, total + self._figure_cells(evaluation, formats, recommendations, total=True))
+        row += 2
+        sheet.write_string(row, 0, self.env._("By tier"), formats["title"])
+        for result in evaluation.tier_result_ids.sorted(lambda result: result.tier_id.sequence):
+            row += 1
+            self._write_row(
+                sheet,
+                row,
+                [(result.display_name, formats["text"])]
+                + [(None, formats["text"])] * 3
+                + self._figure_cells(result, formats, recommendations),
+            )
