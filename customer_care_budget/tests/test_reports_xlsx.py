@@ -151,7 +151,7 @@ class TestXlsxReports(EvaluationCommon):
             lang="zh_CN",
         )._render_xlsx(report.report_name, expenses.ids, {})
         sheet = load_workbook(io.BytesIO(content)).worksheets[0]
-        self.assertEqual([cell.value for cell in sheet[1]][:2], ["参考号", "日期"])
+        self.assertEqual([cell.value for cell in sheet[1]][:2], ["参考", "日期"])
 
     # ------------------------------------------------------------
     # customer care ROI
