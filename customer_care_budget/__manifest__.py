@@ -6,7 +6,7 @@
     "summary": "Plan, spend, control, post and evaluate the money spent on keeping customers",
     "author": "customer_care_budget developers",
     "license": "LGPL-3",
-    "depends": ["account", "mail", "base_tier_validation", "report_xlsx"],
+    "depends": ["account", "mail", "spreadsheet_dashboard", "base_tier_validation", "report_xlsx"],
     "data": [
         "security/customer_care_security.xml",
         "security/ir.model.access.csv",
@@ -32,6 +32,7 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/care_tier_pin_views.xml",
+        "data/spreadsheet_dashboard_data.xml",
         "views/customer_care_menus.xml",
         "report/care_xlsx_reports.xml",
     ],
