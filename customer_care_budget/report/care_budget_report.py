@@ -19,7 +19,8 @@ class CareBudgetReport(models.Model):
     _order = "date desc, id"
 
     source = fields.Selection(
-        [("plan", "Plan"), ("expense", "Care Expense"), ("journal", "Journal Item")], readonly=True,
+        [("plan", "Plan"), ("expense", "Care Expense"), ("journal", "Journal Item")],
+        readonly=True,
     )
     budget_id = fields.Many2one("care.budget", readonly=True)
     budget_line_id = fields.Many2one("care.budget.line", readonly=True)
@@ -31,7 +32,8 @@ class CareBudgetReport(models.Model):
     key_account_id = fields.Many2one("res.partner", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     customer_tier_id = fields.Many2one(
-        "care.tier", readonly=True,
+        "care.tier",
+        readonly=True,
         help="Of expenses: the customer's tier when the expense was submitted.",
     )
     expense_id = fields.Many2one("care.expense", readonly=True)
@@ -52,12 +54,15 @@ class CareBudgetReport(models.Model):
         of those lines, read from an index-friendly subset of the data."""
         return SQL(
             "%s UNION ALL %s UNION ALL %s",
-            self._plan_query(lines), self._expense_query(lines), self._journal_query(lines),
+            self._plan_query(lines),
+            self._expense_query(lines),
+            self._journal_query(lines),
         )
 
     @api.model
     def _plan_query(self, lines=None):
-        return SQL("""
+        return SQL(
+            """
             SELECT l.id * 3 AS id, 'plan' AS source, l.budget_id, l.id AS budget_line_id, l.company_id,
                    l.activity_type_id, l.tier_id, l.partner_id AS key_account_id, NULL::int AS partner_id,
                    NULL::int AS customer_tier_id, NULL::int AS expense_id, NULL::text AS override_reason,
@@ -65,11 +70,14 @@ class CareBudgetReport(models.Model):
                    l.amount_planned AS amount_available
               FROM care_budget_line l
              WHERE %s
-        """, _among("l.id", lines))
+        """,
+            _among("l.id", lines),
+        )
 
     @api.model
     def _expense_query(self, lines=None):
-        return SQL("""
+        return SQL(
+            """
             SELECT e.id * 3 + 1, 'expense', l.budget_id, l.id, l.company_id,
                    l.activity_type_id, l.tier_id, l.partner_id, e.partner_id,
                    e.customer_tier_id, e.id, e.override_reason,
@@ -80,7 +88,9 @@ class CareBudgetReport(models.Model):
               FROM care_expense e
               JOIN care_budget_line l ON l.id = e.budget_line_id
              WHERE e.state IN ('approved', 'posted') AND %s
-        """, _among("e.budget_line_id", lines))
+        """,
+            _among("e.budget_line_id", lines),
+        )
 
     @api.model
     def _journal_query(self, lines=None):
@@ -88,7 +98,8 @@ class CareBudgetReport(models.Model):
         class docstring). With ``lines``, only the items that could belong to them are read: those
         on their plans' analytic accounts, with their activities' accounts, in their periods."""
         column = SQL.identifier("aal", self.env.ref("customer_care_budget.analytic_plan_customer_care")._column_name())
-        return SQL("""
+        return SQL(
+            """
             SELECT * FROM (
                 WITH line_accounts AS MATERIALIZED (
                     SELECT l.id, l.budget_id, l.company_id, l.activity_type_id, l.tier_id, l.partner_id,
@@ -129,13 +140,23 @@ class CareBudgetReport(models.Model):
                        l.id
             ) attributed
              WHERE %(among)s
-        """, column=column, among_targets=_among("l.id", lines), among=_among("attributed.budget_line_id", lines))
+        """,
+            column=column,
+            among_targets=_among("l.id", lines),
+            among=_among("attributed.budget_line_id", lines),
+        )
 
     @api.model
     def _flush_sources(self):
         """The ORM does not know this query reads these tables: write their pending changes first."""
-        for model in ("care.budget", "care.budget.line", "care.expense", "care.activity.type", "account.move.line",
-                      "account.analytic.line"):
+        for model in (
+            "care.budget",
+            "care.budget.line",
+            "care.expense",
+            "care.activity.type",
+            "account.move.line",
+            "account.analytic.line",
+        ):
             self.env[model].flush_model()
 
     @api.model
@@ -149,14 +170,20 @@ class CareBudgetReport(models.Model):
         plans: ``group_field`` says which) with one aggregate query over their rows."""
         self._flush_sources()
         ids = list(records._origin.ids)
-        lines = SQL("SELECT id FROM care_budget_line WHERE %s = ANY(%s)",
-                    SQL.identifier("id" if group_field == "budget_line_id" else group_field), ids)
+        lines = SQL(
+            "SELECT id FROM care_budget_line WHERE %s = ANY(%s)",
+            SQL.identifier("id" if group_field == "budget_line_id" else group_field),
+            ids,
+        )
         figures = {}
         if ids:
-            rows = self.env.execute_query(SQL(
-                "SELECT %s, SUM(amount_committed), SUM(amount_actual) FROM (%s) consumption GROUP BY 1",
-                SQL.identifier(group_field), self._rows_query(lines),
-            ))
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT %s, SUM(amount_committed), SUM(amount_actual) FROM (%s) consumption GROUP BY 1",
+                    SQL.identifier(group_field),
+                    self._rows_query(lines),
+                )
+            )
             figures = {record_id: (committed, actual) for record_id, committed, actual in rows}
         for record in records:
             committed, actual = figures.get(record._origin.id, (0.0, 0.0))

@@ -1,6 +1,10 @@
 from collections import defaultdict
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import models
+
+from ..tools import split_amount
 
 
 class CareBudgetXlsx(models.AbstractModel):
@@ -8,8 +12,9 @@ class CareBudgetXlsx(models.AbstractModel):
 
     One sheet per plan: its lines grouped by activity with a subtotal each, then the subtotals per tier,
     the lines' total, the unallocated reserve and the total budget; consumption coloured from the line's
-    warning threshold and over 100 %. Then the plans by month, and the over-budget overrides with their
-    reasons. The figures are those of the Budget Analysis.
+    warning threshold and over 100 %. Then the plans by month (each line's revised amount spread over its
+    months by days), and the over-budget overrides with their reasons. The figures are those of the
+    Budget Analysis; the report is for Managers and Accountants, who see all of its rows.
     """
 
     _name = "report.customer_care_budget.care_budget_xlsx"
@@ -124,7 +129,7 @@ class CareBudgetXlsx(models.AbstractModel):
         money = formats["total_money" if total else "money"]
         planned = sum(lines.mapped("amount_planned"))
         spent = sum(lines.mapped("amount_committed")) + sum(lines.mapped("amount_actual"))
-        consumption = 100 * spent / planned if planned else 0.0
+        consumption = 100 * spent / planned if planned else None if spent > 0 else 0.0
         return [
             (sum(lines.mapped("amount_original")), money),
             (planned, money),
@@ -163,24 +168,43 @@ class CareBudgetXlsx(models.AbstractModel):
             ],
             formats,
         )
-        groups = self.env["care.budget.report"]._read_group(
-            [("budget_id", "in", budgets.ids)],
-            ["budget_id", "date:month"],
-            ["amount_planned:sum", "amount_committed:sum", "amount_actual:sum"],
-            order="budget_id, date:month",
-        )
-        for row, (budget, month, planned, committed, actual) in enumerate(groups, start=1):
-            self._write_row(
-                sheet,
-                row,
-                [
-                    (budget.name, formats["text"]),
-                    (month, formats["date"]),
-                    (planned, formats["money"]),
-                    (committed, formats["money"]),
-                    (actual, formats["money"]),
-                ],
+        spent = {
+            (budget, month): (committed, actual)
+            for budget, month, committed, actual in self.env["care.budget.report"]._read_group(
+                [("budget_id", "in", budgets.ids), ("source", "!=", "plan")],
+                ["budget_id", "date:month"],
+                ["amount_committed:sum", "amount_actual:sum"],
             )
+        }
+        row = 1
+        for budget in budgets:
+            money = self._money_format(workbook, formats, budget.currency_id)
+            planned = self._planned_by_month(budget)
+            for month in sorted(planned.keys() | {month for plan, month in spent if plan == budget}):
+                committed, actual = spent.get((budget, month), (0.0, 0.0))
+                self._write_row(
+                    sheet,
+                    row,
+                    [
+                        (budget.name, formats["text"]),
+                        (month, formats["date"]),
+                        (planned.get(month, 0.0), money),
+                        (committed, money),
+                        (actual, money),
+                    ],
+                )
+                row += 1
+
+    def _planned_by_month(self, budget):
+        """{first day of month: planned}: each line's revised amount spread over its months by days, cents
+        conserved."""
+        planned = defaultdict(float)
+        for line in budget.line_ids:
+            months = _month_days(line.date_from, line.date_to)
+            amounts = split_amount(line.amount_planned, list(months.values()), budget.currency_id)
+            for month, amount in zip(months, amounts):
+                planned[month] += amount
+        return planned
 
     def _write_override_sheet(self, workbook, budgets, formats):
         sheet = self._add_sheet(workbook, self.env._("Overrides"))
@@ -190,16 +214,22 @@ class CareBudgetXlsx(models.AbstractModel):
             [
                 (self.env._("Expense"), 16),
                 (self.env._("Date"), 11),
+                (self.env._("Plan"), 22),
                 (self.env._("Customer"), 24),
                 (self.env._("Budget Line"), 34),
                 (self.env._("Amount"), 14),
                 (self.env._("Reason"), 50),
-                (self.env._("Approved Over Budget By"), 20),
+                (self.env._("Override By"), 20),
             ],
             formats,
         )
+        # the overrides that consume the plans: approved or posted
         overrides = self.env["care.expense"].search(
-            [("budget_id", "in", budgets.ids), ("override_reason", "!=", False)],
+            [
+                ("budget_id", "in", budgets.ids),
+                ("override_reason", "!=", False),
+                ("state", "in", ("approved", "posted")),
+            ],
             order="date, id",
         )
         for row, expense in enumerate(overrides, start=1):
@@ -209,10 +239,22 @@ class CareBudgetXlsx(models.AbstractModel):
                 [
                     (expense.name, formats["text"]),
                     (expense.date, formats["date"]),
+                    (expense.budget_id.name, formats["text"]),
                     (expense.partner_id.name, formats["text"]),
                     (expense.budget_line_id.display_name, formats["text"]),
-                    (expense.amount_company, formats["money"]),
+                    (expense.amount_company, self._money_format(workbook, formats, expense.company_currency_id)),
                     (expense.override_reason, formats["text"]),
                     (expense.override_user_id.name, formats["text"]),
                 ],
             )
+
+
+def _month_days(date_from, date_to):
+    """{first day of month: days of [date_from, date_to] in it}, in order."""
+    days = {}
+    start = date_from
+    while start <= date_to:
+        end = min(start + relativedelta(day=31), date_to)
+        days[start.replace(day=1)] = (end - start).days + 1
+        start = end + relativedelta(days=1)
+    return days

@@ -42,7 +42,7 @@ class CareEvaluationRoiXlsx(models.AbstractModel):
         ]
 
     def _write_evaluation_sheet(self, workbook, evaluation, formats):
-        sheet = self._add_sheet(workbook, evaluation.budget_id.name)
+        sheet = self._add_sheet(workbook, f"{evaluation.date_from} {evaluation.budget_id.name}")
         recommendations = dict(evaluation._fields["recommendation"]._description_selection(self.env))
         stages = dict(self.env["res.partner"]._fields["care_stage"]._description_selection(self.env))
         sheet.write_string(
@@ -58,6 +58,9 @@ class CareEvaluationRoiXlsx(models.AbstractModel):
             ),
             formats["note"],
         )
+        if not evaluation.computed_on:
+            sheet.write_string(3, 0, self.env._("Not computed yet: compute the evaluation first."), formats["note"])
+            return
         self._write_header(
             sheet,
             3,
@@ -73,7 +76,7 @@ class CareEvaluationRoiXlsx(models.AbstractModel):
         row = 4
         customers = evaluation.customer_result_ids.sorted(lambda result: (-result.roi, result.partner_id.name or ""))
         for result in customers:
-            partner = result.partner_id
+            partner = result.partner_id.with_company(evaluation.company_id)  # tier, stage, CLV: per company
             self._write_row(
                 sheet,
                 row,

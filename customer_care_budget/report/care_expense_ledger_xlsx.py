@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import models
 from odoo.tools import split_every
 
@@ -8,9 +10,9 @@ class CareExpenseLedgerXlsx(models.AbstractModel):
     """Expense ledger (费用明细账), for accountants: one row per expense with its bill, accounts and payment.
 
     Rows are read in batches and the cache is emptied after each one, and the workbook streams its rows
-    to disk (see the common report): 100,000 expenses export in bounded memory. The posted total equals
-    the balance of the expense lines of their bills. Accounting columns stay empty for a reader without
-    accounting rights.
+    to disk (see the common report): 100,000 expenses export in bounded memory. Totals are per company
+    currency, of approved and of posted expenses; the posted total equals the balance of the expense lines
+    of their bills. Accounting columns stay empty for a reader without accounting rights.
     """
 
     _name = "report.customer_care_budget.care_expense_ledger_xlsx"
@@ -18,13 +20,13 @@ class CareExpenseLedgerXlsx(models.AbstractModel):
     _description = "Customer Care Expense Ledger XLSX"
 
     def generate_xlsx_report(self, workbook, data, expenses):
-        formats = self._formats(workbook, expenses.company_id[:1].currency_id or self.env.company.currency_id)
+        formats = self._formats(workbook, self.env.company.currency_id)
         sheet = self._add_sheet(workbook, self.env._("Expense Ledger"))
         self._write_header(sheet, 0, self._columns(), formats)
         states = dict(expenses._fields["state"]._description_selection(self.env))
         payments = dict(expenses._fields["payment_status"]._description_selection(self.env))
         accounting = self.env["account.move.line"].has_access("read")
-        row, total, posted = 1, 0.0, 0.0
+        row, totals = 1, defaultdict(float)
         for ids in split_every(BATCH_SIZE, expenses.ids):
             batch = expenses.browse(ids)
             booked = self._booked_lines(batch) if accounting else {}
@@ -43,11 +45,12 @@ class CareExpenseLedgerXlsx(models.AbstractModel):
                         (expense.care_activity_type_id.name, formats["text"]),
                         (expense.budget_id.name, formats["text"]),
                         (expense.budget_line_id.display_name, formats["text"]),
-                        (expense.amount, formats["money"]),
+                        (expense.amount, self._money_format(workbook, formats, expense.currency_id)),
                         (expense.currency_id.name, formats["text"]),
-                        (expense.amount_company, formats["money"]),
+                        (expense.amount_company, self._money_format(workbook, formats, expense.company_currency_id)),
                         (states[expense.state], formats["text"]),
                         (expense.move_id.name if accounting else None, formats["text"]),
+                        (expense.reversal_move_id.name if accounting else None, formats["text"]),
                         (self._account_label(line), formats["text"]),
                         (expense.budget_id.analytic_account_id.display_name if line else None, formats["text"]),
                         (payments.get(expense.payment_status), formats["text"]),
@@ -55,12 +58,19 @@ class CareExpenseLedgerXlsx(models.AbstractModel):
                     ],
                 )
                 row += 1
-                total += expense.amount_company
-                posted += expense.amount_company if expense.state == "posted" else 0.0
+                if expense.state in ("approved", "posted"):
+                    totals[expense.company_currency_id, expense.state] += expense.amount_company
             self.env.invalidate_all()  # what a batch read is not needed any more: keep the memory flat
-        for offset, (label, amount) in enumerate([(self.env._("Total"), total), (self.env._("Total posted"), posted)]):
-            cells = [(label, formats["total"])] + [(None, formats["total"])] * 10 + [(amount, formats["total_money"])]
-            self._write_row(sheet, row + offset, cells)
+        self._write_totals(workbook, sheet, row, totals, states, formats)
+
+    def _write_totals(self, workbook, sheet, row, totals, states, formats):
+        """One total per company currency and state that consumes budgets (approved, posted): the posted
+        total equals the balance of the bills' expense lines."""
+        for (currency, state), amount in sorted(totals.items(), key=lambda item: (item[0][0].name, item[0][1])):
+            label = self.env._("Total %(state)s (%(currency)s)", state=states[state].lower(), currency=currency.name)
+            cells = [(label, formats["total"])] + [(None, formats["total"])] * 10
+            self._write_row(sheet, row, [*cells, (amount, self._money_format(workbook, formats, currency, total=True))])
+            row += 1
 
     def _columns(self):
         return [
@@ -78,6 +88,7 @@ class CareExpenseLedgerXlsx(models.AbstractModel):
             (self.env._("Amount (Company)"), 14),
             (self.env._("Status"), 11),
             (self.env._("Bill"), 16),
+            (self.env._("Credit Note"), 16),
             (self.env._("Expense Account"), 24),
             (self.env._("Analytic Account"), 22),
             (self.env._("Payment"), 11),

@@ -28,6 +28,11 @@ class CareXlsxCommon(models.AbstractModel):
             "strings_to_urls": False,
         }
 
+    def create_xlsx_report(self, docids, data):
+        # the reader's rights and record rules on what is printed, checked once, whatever the cache holds
+        self._get_objs_for_report(docids, data).check_access("read")
+        return super().create_xlsx_report(docids, data)
+
     def _formats(self, workbook, currency):
         """Cell formats, money in ``currency`` (its symbol and decimals)."""
         money = self._report_xlsx_currency_format(currency)
@@ -48,8 +53,17 @@ class CareXlsxCommon(models.AbstractModel):
             "total_percent": add({"bold": True, "top": 1, "num_format": PERCENT}),
         }
 
+    def _money_format(self, workbook, formats, currency, total=False):
+        """The money format of ``currency`` (made once per workbook): companies may differ in currency."""
+        key = ("total_money" if total else "money", currency.id)
+        if key not in formats:
+            options = {"num_format": self._report_xlsx_currency_format(currency)}
+            formats[key] = workbook.add_format({**options, "bold": True, "top": 1} if total else options)
+        return formats[key]
+
     def _add_sheet(self, workbook, name):
-        return workbook.add_worksheet(name.translate(INVALID_SHEET_CHARS)[:31])
+        # Excel refuses some characters, more than 31 of them, and a quote at either end
+        return workbook.add_worksheet(name.translate(INVALID_SHEET_CHARS)[:31].strip("' ") or "-")
 
     def _write_header(self, sheet, row, columns, formats):
         """``columns``: [(label, width)]. The rows above and the header stay visible when scrolling."""
@@ -71,7 +85,7 @@ class CareXlsxCommon(models.AbstractModel):
                 sheet.write_string(row, col, str(value), cell_format)
 
     def _consumption_format(self, formats, consumption, threshold):
-        """Red over 100 %, amber from the warning threshold."""
-        if consumption > 100:
+        """Red over 100 % (``None``: spending on nothing planned), amber from the warning threshold."""
+        if consumption is None or consumption > 100:
             return formats["over"]
         return formats["warning"] if consumption >= threshold else formats["percent"]

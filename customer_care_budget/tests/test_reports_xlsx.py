@@ -87,7 +87,19 @@ class TestXlsxReports(EvaluationCommon):
         self.assertEqual(fills[("Business Meals", "Standard")], "FFFFC7CE", "red over 100 %")
         self.assertEqual(fills[("Customer Visits", "All tiers")], "00000000")
         overrides = self._rows(self._render("customer_care_budget.care_budget_xlsx_report", self.plan)["Overrides"], 1)
-        self.assertEqual([(row[0], row[4], row[5]) for row in overrides], [(over.name, 1800.0, "Renewal at stake")])
+        self.assertEqual([(row[0], row[2], row[5], row[6]) for row in overrides],
+                         [(over.name, "Care 2026", 1800.0, "Renewal at stake")])
+
+    def test_awkward_plan_names_make_valid_sheets(self):
+        self.plan.name = "'Plan: 2026/H1 [care]'"  # Excel refuses these characters, and quotes at the ends
+        book = self._render("customer_care_budget.care_budget_xlsx_report", self.plan)
+        self.assertEqual(book.sheetnames[0], "Plan  2026 H1  care")
+
+    def test_budget_report_is_for_managers_and_accountants(self):
+        report = self.env.ref("customer_care_budget.care_budget_xlsx_report")
+        self.assertEqual(report.group_ids, self.env.ref("customer_care_budget.group_care_manager")
+                         | self.env.ref("customer_care_budget.group_care_accountant"))
+        self._render("customer_care_budget.care_budget_xlsx_report", self.plan, self.care_accountant)
 
     def test_months(self):
         book = self._render("customer_care_budget.care_budget_xlsx_report", self.plan)
@@ -95,7 +107,8 @@ class TestXlsxReports(EvaluationCommon):
         june = next(row for row in months if (row[1].year, row[1].month) == (2026, 6))
         # approved: A's meal, B's and E's gifts, G's meal; posted: A's gift
         self.assertEqual(list(june[3:]), [2150.0, 1000.0])
-        self.assertEqual(sum(row[2] for row in months), self.plan.amount_planned)
+        self.assertEqual(len(months), 12, "the lines' revised amounts spread over every month they cover")
+        self.assertAlmostEqual(sum(row[2] for row in months), self.plan.amount_planned, places=6)
         self.assertEqual(sum(row[3] for row in months), self.plan.amount_committed)
 
     # ------------------------------------------------------------
@@ -108,20 +121,22 @@ class TestXlsxReports(EvaluationCommon):
         sheet = book["Expense Ledger"]
         self.assertEqual([cell.value for cell in sheet[1]][:4], ["Reference", "Date", "Accounting Date", "Requester"])
         rows = self._rows(sheet, 1)
-        totals = {row[0]: row[11] for row in rows if row[0] in ("Total", "Total posted")}
+        totals = {row[0]: row[11] for row in rows if row[0].startswith("Total")}
         body = [row for row in rows if row[0] not in totals]
         self.assertEqual(len(body), len(expenses))
-        self.assertAlmostEqual(totals["Total"], sum(expenses.mapped("amount_company")))
+        self.assertEqual(set(totals), {"Total approved (USD)", "Total posted (USD)"})
+        approved = expenses.filtered(lambda expense: expense.state == "approved")
+        self.assertAlmostEqual(totals["Total approved (USD)"], sum(approved.mapped("amount_company")))
         journal = self.env["account.move.line"].search([
             ("care_expense_id", "in", expenses.ids), ("display_type", "=", "product"),
             ("parent_state", "=", "posted"),
         ])
         self.assertTrue(journal)
-        self.assertAlmostEqual(totals["Total posted"], sum(journal.mapped("balance")))
+        self.assertAlmostEqual(totals["Total posted (USD)"], sum(journal.mapped("balance")))
         posted = next(row for row in body if row[0] == self.a_gift.name)
         self.assertEqual(posted[13], self.a_gift.with_user(self.care_accountant).move_id.name)
-        self.assertEqual(posted[14], f"{self.expense_account.code} {self.expense_account.name}")
-        self.assertEqual(posted[17], 1, "one receipt")
+        self.assertEqual(posted[15], f"{self.expense_account.code} {self.expense_account.name}")
+        self.assertEqual(posted[18], 1, "one receipt")
 
     def test_text_is_never_a_formula(self):
         expenses = self.env["care.expense"].search([("partner_id", "=", self.customers["E"].id)])
