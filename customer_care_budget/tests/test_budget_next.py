@@ -29,6 +29,7 @@ class TestBudgetNext(EvaluationCommon):
         }
 
     def test_amounts_follow_the_recommendations(self):
+        self.assertTrue(self.evaluation.activity_ids, "Confirm asked the plan's responsible to plan")
         wizard = self._wizard()
         self.assertRecordValues(wizard, [{
             "date_from": date(2027, 1, 1), "date_to": date(2027, 12, 31), "factor_increase_pct": 20.0,
@@ -49,6 +50,7 @@ class TestBudgetNext(EvaluationCommon):
         }])
         self.assertEqual(budget.line_ids.mapped("date_to"), [date(2027, 6, 30)] * 3 + [date(2027, 12, 31)])
         self.assertIn("ROI", budget.line_ids[0].notes)
+        self.assertFalse(self.evaluation.activity_ids, "the to-do to plan the next period is done")
 
     def test_objectives_start_from_what_was_achieved(self):
         budget = self._wizard()._create_budget()

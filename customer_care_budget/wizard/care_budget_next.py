@@ -276,4 +276,8 @@ class CareBudgetNext(models.TransientModel):
             "Planned from the evaluation %(evaluation)s of %(budget)s.", evaluation=self.evaluation_id.name,
             budget=old.name,
         ))
+        # the to-do Confirm gave the plan's responsible is done
+        self.evaluation_id.activity_feedback(
+            ["mail.mail_activity_data_todo"], feedback=self.env._("Planned: %(budget)s", budget=budget.name),
+        )
         return budget
