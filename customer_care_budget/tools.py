@@ -1,4 +1,4 @@
-"""Money arithmetic shared by the planning helpers."""
+"""Arithmetic shared by the planning helpers and the evaluation."""
 
 from math import floor
 
@@ -20,3 +20,8 @@ def split_amount(amount, weights, currency):
     for index in by_loss[: units - sum(parts)]:
         parts[index] += 1
     return [currency.round(part * currency.rounding) for part in parts]
+
+
+def safe_ratio(numerator, denominator):
+    """``numerator / denominator``, 0 when there is nothing to divide by (no spend, no customers...)."""
+    return numerator / denominator if denominator else 0.0

@@ -5,8 +5,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from ..tools import safe_ratio
 from .care_approval_mixin import in_workflow, workflow
-from .care_evaluation_metrics import _ratio
 
 RAW_ZERO = dict.fromkeys([
     "spend_actual", "spend_committed", "customers_served", "revenue", "revenue_before", "served_bought_before",
@@ -26,9 +26,9 @@ class CareEvaluation(models.Model):
     """An effect evaluation (效果评估) of an approved plan over a period.
 
     **Compute** gathers the raw figures of the period with a few aggregate queries (``_gather``) and
-    stores one result row per budget line, customer tier and activity type, the plan's totals on the
-    evaluation itself, and how far each KPI target of the plan got. The formulas are those of
-    ``care.evaluation.metrics``. **Confirm** freezes it: nothing recomputes any more, whatever is
+    stores one result row per budget line, customer tier, activity type and customer served, the plan's
+    totals on the evaluation itself, and how far each KPI target of the plan got. The formulas are those
+    of ``care.evaluation.metrics``. **Confirm** freezes it: nothing recomputes any more, whatever is
     invoiced or spent later.
     """
 
@@ -535,11 +535,11 @@ class CareEvaluation(models.Model):
             "customers_active": company["customers_active"],
             "revenue_all": company["revenue"],
             "revenue_all_before": company["revenue_before"],
-            "revenue_growth_all": 100 * _ratio(company["revenue"] - company["revenue_before"],
+            "revenue_growth_all": 100 * safe_ratio(company["revenue"] - company["revenue_before"],
                                                company["revenue_before"]),
-            "retention_all": 100 * _ratio(company["retained"], company["bought_before"]),
-            "csat_all": _ratio(company["csat_sum"], company["csat_count"]),
-            "nps_all": 100 * _ratio(company["promoters"] - company["detractors"], company["nps_count"]),
+            "retention_all": 100 * safe_ratio(company["retained"], company["bought_before"]),
+            "csat_all": safe_ratio(company["csat_sum"], company["csat_count"]),
+            "nps_all": 100 * safe_ratio(company["promoters"] - company["detractors"], company["nps_count"]),
         })
         workflow(self.env["care.evaluation.objective"]).create([
             {"evaluation_id": self.id, "objective_id": objective.id, "achieved": self._achieved(objective.kpi)}

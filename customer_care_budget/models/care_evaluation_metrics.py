@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import float_compare
 
+from ..tools import safe_ratio
+
 RECOMMENDATIONS = [
     ("increase", "Increase"),
     ("keep", "Keep"),
@@ -144,10 +146,10 @@ class CareEvaluationMetrics(models.AbstractModel):
         spend = raw["spend_actual"] + raw["spend_committed"]
         spent = max(spend, 0.0)  # credit notes may outweigh the spending: no ratio of a negative spend
         uplift = raw["revenue"] - raw["revenue_before"]
-        csat, csat_before = _ratio(raw["csat_sum"], raw["csat_count"]), _ratio(raw["csat_sum_before"],
+        csat, csat_before = safe_ratio(raw["csat_sum"], raw["csat_count"]), safe_ratio(raw["csat_sum_before"],
                                                                             raw["csat_count_before"])
-        nps = 100 * _ratio(raw["promoters"] - raw["detractors"], raw["nps_count"])
-        nps_before = 100 * _ratio(raw["promoters_before"] - raw["detractors_before"], raw["nps_count_before"])
+        nps = 100 * safe_ratio(raw["promoters"] - raw["detractors"], raw["nps_count"])
+        nps_before = 100 * safe_ratio(raw["promoters_before"] - raw["detractors_before"], raw["nps_count_before"])
         both_csat = raw["csat_count"] and raw["csat_count_before"]
         both_nps = raw["nps_count"] and raw["nps_count_before"]
         values = {
@@ -155,17 +157,17 @@ class CareEvaluationMetrics(models.AbstractModel):
             "spend_committed": raw["spend_committed"],
             "spend": spend,
             "customers_served": raw["customers_served"],
-            "spend_per_customer": _ratio(spent, raw["customers_served"]),
+            "spend_per_customer": safe_ratio(spent, raw["customers_served"]),
             "revenue": raw["revenue"],
             "revenue_before": raw["revenue_before"],
             "revenue_uplift": uplift,
-            "revenue_uplift_pct": 100 * _ratio(uplift, raw["revenue_before"]),
+            "revenue_uplift_pct": 100 * safe_ratio(uplift, raw["revenue_before"]),
             "served_bought_before": raw["served_bought_before"],
             "served_retained": raw["served_retained"],
             "control_bought_before": raw["control_bought_before"],
             "control_retained": raw["control_retained"],
-            "retention_served": 100 * _ratio(raw["served_retained"], raw["served_bought_before"]),
-            "retention_control": 100 * _ratio(raw["control_retained"], raw["control_bought_before"]),
+            "retention_served": 100 * safe_ratio(raw["served_retained"], raw["served_bought_before"]),
+            "retention_control": 100 * safe_ratio(raw["control_retained"], raw["control_bought_before"]),
             "csat": csat,
             "csat_count": raw["csat_count"],
             "csat_before": csat_before,
@@ -177,8 +179,8 @@ class CareEvaluationMetrics(models.AbstractModel):
             "nps_before_count": raw["nps_count_before"],
             "nps_change": nps - nps_before if both_nps else 0.0,
             "clv_change": uplift * DAYS_PER_YEAR / evaluation.period_days * margin * evaluation.relationship_years,
-            "roi": 100 * _ratio(uplift * margin - spent, spent),
-            "cost_per_retained": _ratio(spent, raw["served_retained"]),
+            "roi": 100 * safe_ratio(uplift * margin - spent, spent),
+            "cost_per_retained": safe_ratio(spent, raw["served_retained"]),
         }
         compared = raw["served_bought_before"] and raw["control_bought_before"]
         values["retention_lift"] = values["retention_served"] - values["retention_control"] if compared else 0.0
@@ -219,10 +221,6 @@ class CareEvaluationMetrics(models.AbstractModel):
         if _reaches(roi, evaluation.roi_stop_pct):
             return "reduce", self.env._("ROI %(roi)s%% lies between %(stop)s%% and %(keep)s%%.", **figures)
         return "stop", self.env._("ROI %(roi)s%% is below %(stop)s%% and retention did not make up for it.", **figures)
-
-
-def _ratio(numerator, denominator):
-    return numerator / denominator if denominator else 0.0
 
 
 def _reaches(value, threshold):
