@@ -526,6 +526,7 @@ class CareEvaluation(models.Model):
         plan = raw.pop(("plan", 0), dict(RAW_ZERO))
         results.create([
             {"evaluation_id": self.id, "kind": kind, results._key_field(kind): key or False,
+             "currency_id": self.currency_id.id,  # stored with the figures: rounding them reads it per row
              **results._derive_metrics(figures, self)}
             for (kind, key), figures in sorted(raw.items(), key=lambda item: (item[0][0], item[0][1]))
         ])

@@ -12,7 +12,6 @@ class CareEvaluationResult(models.Model):
     _inherit = ["care.evaluation.part", "care.evaluation.metrics"]
     _order = "evaluation_id, kind, roi desc, id"
 
-    currency_id = fields.Many2one(related="evaluation_id.currency_id")
     evaluation_state = fields.Selection(related="evaluation_id.state")
     kind = fields.Selection(
         [
