@@ -77,6 +77,11 @@ class TestXlsxReports(EvaluationCommon):
         over.with_user(self.care_manager).validate_tier()
         over.with_user(self.care_manager).validate_tier()
         self.assertEqual(over.state, "approved")
+        refused = self._expense(900, self.customers["F"], activity=self.meal, date="2026-06-17")
+        refused.action_submit()
+        refused.with_user(self.care_manager)._grant_override("Not convincing")
+        refused.with_user(self.care_manager)._reject("Over budget after all")
+        self.assertEqual(refused.state, "rejected")  # its override consumes nothing: not listed below
         sheet = self._render("customer_care_budget.care_budget_xlsx_report", self.plan)["Care 2026"]
         fills = {
             (row[0].value, row[1].value): row[10].fill.fgColor.rgb
