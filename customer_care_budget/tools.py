@@ -1,6 +1,8 @@
-"""Arithmetic shared by the planning helpers and the evaluation."""
+"""Money, ratio and calendar arithmetic shared by the planning helpers, the evaluation and the reports."""
 
 from math import floor
+
+from dateutil.relativedelta import relativedelta
 
 
 def split_amount(amount, weights, currency):
@@ -25,3 +27,17 @@ def split_amount(amount, weights, currency):
 def safe_ratio(numerator, denominator):
     """``numerator / denominator``, 0 when there is nothing to divide by (no spend, no customers...)."""
     return numerator / denominator if denominator else 0.0
+
+
+def calendar_periods(date_from, date_to, months):
+    """Calendar periods of ``months`` months covering [date_from, date_to], clipped to it."""
+    periods = []
+    start = date_from
+    while start <= date_to:
+        period_start = start.replace(day=1)
+        if months == 3:
+            period_start = period_start.replace(month=3 * ((start.month - 1) // 3) + 1)
+        end = min(period_start + relativedelta(months=months, days=-1), date_to)
+        periods.append((start, end))
+        start = end + relativedelta(days=1)
+    return periods

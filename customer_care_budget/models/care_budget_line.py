@@ -1,12 +1,10 @@
 from collections import defaultdict
 
-from dateutil.relativedelta import relativedelta
-
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from ..tools import split_amount
+from ..tools import calendar_periods, split_amount
 
 
 class CareBudgetLine(models.Model):
@@ -249,7 +247,7 @@ class CareBudgetLine(models.Model):
         self.budget_id._check_state("draft", self.env._("Only lines of a draft budget can be split."))
         new_lines = self.browse()
         for line in self:
-            periods = _periods(line.date_from, line.date_to, months)
+            periods = calendar_periods(line.date_from, line.date_to, months)
             amounts = split_amount(line.amount_original, [1] * len(periods), line.currency_id)
             new_lines |= self.create([
                 dict(line.copy_data()[0], date_from=start, date_to=end, amount_original=amount)
@@ -258,16 +256,3 @@ class CareBudgetLine(models.Model):
         self.unlink()
         return new_lines
 
-
-def _periods(date_from, date_to, months):
-    """Calendar periods of ``months`` months covering [date_from, date_to], clipped to it."""
-    periods = []
-    start = date_from
-    while start <= date_to:
-        period_start = start.replace(day=1)
-        if months == 3:
-            period_start = period_start.replace(month=3 * ((start.month - 1) // 3) + 1)
-        end = min(period_start + relativedelta(months=months, days=-1), date_to)
-        periods.append((start, end))
-        start = end + relativedelta(days=1)
-    return periods

@@ -12,7 +12,6 @@ class CareEvaluationResult(models.Model):
     _inherit = ["care.evaluation.part", "care.evaluation.metrics"]
     _order = "evaluation_id, kind, roi desc, id"
 
-    evaluation_state = fields.Selection(related="evaluation_id.state")
     kind = fields.Selection(
         [
             ("line", "Budget Line"), ("tier", "Customer Tier"), ("activity", "Activity Type"),
@@ -33,11 +32,6 @@ class CareEvaluationResult(models.Model):
         help="Of customer results: the customer (commercial partner) the money was spent on; it compares with "
         "all customers not served.",
     )
-    customer_stage = fields.Selection(related="partner_id.care_stage", string="Stage (now)")
-    customer_clv = fields.Float(related="partner_id.care_clv", string="CLV (now)")
-    line_tier_id = fields.Many2one(related="budget_line_id.tier_id", string="Line Tier")
-    line_activity_type_id = fields.Many2one(related="budget_line_id.activity_type_id", string="Line Activity")
-    key_account_id = fields.Many2one(related="budget_line_id.partner_id")
     amount_planned = fields.Monetary(related="budget_line_id.amount_planned", string="Revised")
 
     @api.depends("kind", "budget_line_id", "tier_id", "activity_type_id")

@@ -102,9 +102,7 @@ class CareTier(models.Model):
 
     @api.depends_context("company")
     def _compute_partner_count(self):
-        counts = dict(self.env["res.partner"]._read_group(
-            [("care_tier_id", "in", self.ids)], ["care_tier_id"], ["__count"],
-        ))
+        counts = self._customer_counts(self.env.company)
         for tier in self:
             tier.partner_count = counts.get(tier, 0)
 
@@ -150,6 +148,12 @@ class CareTier(models.Model):
     def _get_ladder(self, company):
         """The active tiers ``company`` sees, highest minimum score first (see the class docstring)."""
         return self.search([("company_id", "in", [company.id, False])], order="min_score desc, id")
+
+    def _customer_counts(self, company):
+        """{tier: customers in it} of ``self`` in ``company`` (tiers are company-dependent), in one query."""
+        return dict(self.env["res.partner"].with_company(company)._read_group(
+            [("care_tier_id", "in", self.ids)], ["care_tier_id"], ["__count"],
+        ))
 
     def _pick_for_score(self, score):
         """Among ``self`` (a ladder from :meth:`_get_ladder`), the tier ``score`` reaches."""

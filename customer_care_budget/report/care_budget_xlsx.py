@@ -1,10 +1,8 @@
 from collections import defaultdict
 
-from dateutil.relativedelta import relativedelta
-
 from odoo import models
 
-from ..tools import split_amount
+from ..tools import calendar_periods, split_amount
 
 
 class CareBudgetXlsx(models.AbstractModel):
@@ -200,10 +198,10 @@ class CareBudgetXlsx(models.AbstractModel):
         conserved."""
         planned = defaultdict(float)
         for line in budget.line_ids:
-            months = _month_days(line.date_from, line.date_to)
-            amounts = split_amount(line.amount_planned, list(months.values()), budget.currency_id)
-            for month, amount in zip(months, amounts):
-                planned[month] += amount
+            months = calendar_periods(line.date_from, line.date_to, 1)
+            days = [(end - start).days + 1 for start, end in months]
+            for (start, _end), amount in zip(months, split_amount(line.amount_planned, days, budget.currency_id)):
+                planned[start.replace(day=1)] += amount
         return planned
 
     def _write_override_sheet(self, workbook, budgets, formats):
@@ -248,13 +246,3 @@ class CareBudgetXlsx(models.AbstractModel):
                 ],
             )
 
-
-def _month_days(date_from, date_to):
-    """{first day of month: days of [date_from, date_to] in it}, in order."""
-    days = {}
-    start = date_from
-    while start <= date_to:
-        end = min(start + relativedelta(day=31), date_to)
-        days[start.replace(day=1)] = (end - start).days + 1
-        start = end + relativedelta(days=1)
-    return days

@@ -62,9 +62,7 @@ class CareBudgetAllocate(models.TransientModel):
         """[(tier, customers, amount)] for the tiers that get money."""
         self.ensure_one()
         company = self.budget_id.company_id or self.env.company
-        counts = dict(self.env["res.partner"].with_company(company)._read_group(
-            [("care_tier_id", "in", self.tier_ids.ids)], ["care_tier_id"], ["__count"],
-        ))
+        counts = self.tier_ids._customer_counts(company)
         tiers = self.tier_ids.filtered(lambda tier: counts.get(tier) and tier.allocation_weight > 0)
         if not tiers or self.currency_id.compare_amounts(self.amount, 0) <= 0:
             if raise_if_empty:

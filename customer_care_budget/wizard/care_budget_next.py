@@ -179,11 +179,8 @@ class CareBudgetNext(models.TransientModel):
             line = row["line"]
             if row["amount"] and line.tier_id and not line.partner_id:
                 groups.setdefault((line.activity_type_id, line.date_from, line.date_to), []).append(row)
-        company = self.budget_id.company_id
         tiers = self.env["care.tier"].union(*(row["line"].tier_id for rows in groups.values() for row in rows))
-        sizes = dict(self.env["res.partner"].with_company(company)._read_group(
-            [("care_tier_id", "in", tiers.ids)], ["care_tier_id"], ["__count"],
-        ))
+        sizes = tiers._customer_counts(self.budget_id.company_id)
         for rows in groups.values():
             weights = [row["line"].tier_id.allocation_weight * sizes.get(row["line"].tier_id, 0) for row in rows]
             if sum(weights) <= 0:
