@@ -24,7 +24,7 @@
         "views/care_budget_line_views.xml",
         "views/care_budget_change_views.xml",
         "views/care_budget_report_views.xml",
-        "wizard/care_expense_reason_views.xml",
+        "wizard/care_approval_reason_views.xml",
         "views/care_expense_views.xml",
         "views/care_feedback_views.xml",
         "views/care_evaluation_views.xml",

@@ -1,3 +1,4 @@
+from . import care_guard_mixin
 from . import care_tier
 from . import care_activity_type
 from . import care_approval_mixin

@@ -1,7 +1,7 @@
 from odoo import models
 from odoo.exceptions import UserError
 
-from .care_approval_mixin import in_workflow
+from .care_guard_mixin import in_workflow
 
 
 class AccountMove(models.Model):

@@ -6,6 +6,7 @@ class CareActivityType(models.Model):
 
     _name = "care.activity.type"
     _description = "Customer Care Activity Type"
+    _inherit = ["care.guard.mixin"]
     _order = "sequence, name, id"
     _check_company_auto = True
 

@@ -1,64 +1,71 @@
-from odoo import api, models
+from odoo import models
 from odoo.exceptions import AccessError, UserError
 
-# Context key and value that mark writes made by the approval workflow itself. The value is a Python
-# object: a client cannot send it through RPC, so it cannot forge a review or a state.
-WORKFLOW = "care_workflow"
-WORKFLOW_TOKEN = object()
-
-
-def workflow(records):
-    """``records`` in the approval workflow's own context (see ``WORKFLOW_TOKEN``)."""
-    return records.with_context(**{WORKFLOW: WORKFLOW_TOKEN})
-
-
-def in_workflow(records):
-    return records.env.context.get(WORKFLOW) is WORKFLOW_TOKEN
+from .care_guard_mixin import workflow
 
 
 class CareApprovalMixin(models.AbstractModel):
-    """What budget plans and expenses share around OCA tier validation:
+    """The approval flow budget plans and expenses share around OCA tier validation:
 
-    - their reviews and their state only change through the workflow's methods (a user with write
-      access on ``tier.review`` cannot approve a review by writing it);
-    - each reviewer of a pending review has one approval activity, and no one else has.
+    submit (:meth:`_request_approval`) → reviews → :meth:`_validate_tier` → :meth:`_do_approve`, or
+    :meth:`reject_tier` (a reason) → :meth:`_do_reject`; :meth:`action_reset_to_draft` withdraws.
+    Reviews and states only change through these steps (a user with write access on ``tier.review``
+    cannot approve a review by writing it), nobody reviews what they requested, and each reviewer of a
+    pending review has one approval activity, and no one else has.
+
+    A model sets the OCA states, ``_approval_activity_type``, ``_rejected_state``, and implements
+    :meth:`_care_requester`, :meth:`_do_approve` and the guards it adds.
     """
 
     _name = "care.approval.mixin"
     _description = "Customer Care Approval"
-    _inherit = ["mail.thread", "mail.activity.mixin", "tier.validation"]
+    _inherit = ["care.guard.mixin", "mail.thread", "mail.activity.mixin", "tier.validation"]
 
     _approval_activity_type = None  # xml id of the mail.activity.type of the model's approvals
-    _workflow_fields = {"state"}  # fields only the workflow writes
+    _rejected_state = "draft"  # where a rejected record goes
 
     # ------------------------------------------------------------
     # ORM OVERRIDES
     # ------------------------------------------------------------
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            self._check_workflow_fields({
-                fname: value for fname, value in vals.items() if not (fname == "state" and value == "draft")
-            })
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._check_workflow_fields(vals)
-        return super().write(vals)
-
     def unlink(self):
         # the ondelete checks of the model still apply; its reviews go with it
         return super(CareApprovalMixin, workflow(self)).unlink()
 
-    def _check_workflow_fields(self, vals):
-        forbidden = self._workflow_fields & vals.keys()
-        if forbidden and not in_workflow(self):
-            raise AccessError(self.env._(
-                "%(fields)s only change through the actions of %(model)s (Submit, Approve, Post, Cancel...).",
-                fields=", ".join(self._fields[name].get_description(self.env)["string"] for name in sorted(forbidden)),
-                model=self._description,
-            ))
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_reset_to_draft(self):
+        """Withdraw a record waiting for approval (or take a rejected one back): its reviews go."""
+        self._check_requester_or_manager(self.env._("reset"))
+        rejected = [self._rejected_state] if self._rejected_state != "draft" else []
+        self._check_state(
+            [*self._state_from, *rejected],
+            self.env._("Only a record waiting for approval or rejected goes back to draft."),
+        )
+        workflow(self).restart_validation()
+        self.activity_unlink([self._approval_activity_type])
+        workflow(self).with_context(skip_validation_check=True).write(
+            {self._state_field: "draft", **self._reset_values()}
+        )
+
+    def reject_tier(self):
+        """Rejecting asks for the reason (the wizard then calls :meth:`_reject`)."""
+        self.ensure_one()
+        self._check_can_review()
+        return self._open_reason_wizard("reject")
+
+    def _open_reason_wizard(self, reason_type):
+        wizard = self.env["care.approval.reason"]
+        return {
+            "type": "ir.actions.act_window",
+            "name": dict(wizard._fields["reason_type"]._description_selection(self.env))[reason_type],
+            "res_model": wizard._name,
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_res_model": self._name, "default_res_id": self.id, "default_reason_type": reason_type},
+        }
 
     # ------------------------------------------------------------
     # OCA TIER VALIDATION: every entry point that writes reviews runs in the workflow
@@ -66,9 +73,6 @@ class CareApprovalMixin(models.AbstractModel):
 
     def validate_tier(self):
         return super(CareApprovalMixin, workflow(self)).validate_tier()
-
-    def reject_tier(self):
-        return super(CareApprovalMixin, workflow(self)).reject_tier()
 
     def request_validation(self):
         self._check_in_workflow()
@@ -80,27 +84,117 @@ class CareApprovalMixin(models.AbstractModel):
 
     def _check_in_workflow(self):
         # OCA's Request / Restart Validation buttons would let anyone drop or recreate the reviews
-        if not in_workflow(self):
+        if not self._care_guard_bypassed():
             raise AccessError(self.env._("Use Submit or Reset to Draft: they request and restart the approval."))
 
     def _validate_tier(self, tiers=False):
-        return super(CareApprovalMixin, workflow(self))._validate_tier(tiers and workflow(tiers))
+        # the hook of every approval path: the button, and OCA's comment wizard when tiers ask for one
+        self._check_can_review()
+        res = super(CareApprovalMixin, workflow(self))._validate_tier(tiers and workflow(tiers))
+        if self.validation_status == "validated":
+            self._do_approve()
+        else:
+            workflow(self.review_ids)._update_review_status()  # the next level's reviews become pending
+            self._sync_approval_activities()
+        return res
 
     def _rejected_tier(self, tiers=False):
-        return super(CareApprovalMixin, workflow(self))._rejected_tier(tiers and workflow(tiers))
+        self._check_can_review()
+        res = super(CareApprovalMixin, workflow(self))._rejected_tier(tiers and workflow(tiers))
+        if self.validation_status == "rejected":
+            self._do_reject()
+        return res
 
     def _update_counter(self, review_counter):
         return super(CareApprovalMixin, workflow(self))._update_counter(review_counter)
 
     # ------------------------------------------------------------
+    # HOOKS
+    # ------------------------------------------------------------
+
+    def _care_requester(self):
+        """The user who asked for the approval."""
+        raise NotImplementedError
+
+    def _do_approve(self):
+        """The last approval: the model's checks, then its approved state."""
+        raise NotImplementedError
+
+    def _reset_values(self):
+        """What else goes back when the record returns to draft."""
+        return {}
+
+    # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
+
+    def _request_approval(self):
+        """After the submitted state is written: ask the reviews, or approve when no tier applies."""
+        # need_validation has no dependencies in base_tier_validation: drop any value cached as draft
+        self.invalidate_recordset(["need_validation"])
+        for record in self:
+            if record.need_validation:
+                workflow(record).request_validation()
+                record._sync_approval_activities()
+            else:
+                record._do_approve()
+
+    def _reject(self, reason):
+        """Reject with a reason (the review's comment): the record goes back to its requester."""
+        self.ensure_one()
+        self._check_can_review()
+        reviews = self.review_ids.filtered(
+            lambda rev: rev.status in ("waiting", "pending") and self.env.user in rev.reviewer_ids
+        )
+        workflow(reviews).write({"comment": reason})
+        self._rejected_tier(reviews)
+        self._update_counter({"review_deleted": True})
+
+    def _do_reject(self):
+        """Back to the requester with the reason in the chatter and an activity to act on it."""
+        workflow(self).with_context(skip_validation_check=True).write({self._state_field: self._rejected_state})
+        self._sync_approval_activities()
+        for record in self:
+            reason = ", ".join(filter(None, record.review_ids.filtered(
+                lambda rev: rev.status == "rejected").mapped("comment"))) or "-"
+            note = self.env._("Rejected by %(user)s: %(reason)s", user=self.env.user.name, reason=reason)
+            record.message_post(body=note)
+            record.activity_schedule(
+                "mail.mail_activity_data_todo", user_id=record._care_requester().id or self.env.uid,
+                summary=self.env._("%(record)s rejected", record=record.display_name), note=note,
+            )
 
     def _check_state(self, states, message):
         """Refuse with ``message`` unless every record is in ``states`` (a state or a list of them)."""
         states = [states] if isinstance(states, str) else states
         if any(record[self._state_field] not in states for record in self):
             raise UserError(message)
+
+    def _check_requester_or_manager(self, action):
+        if self.env.user.has_group("customer_care_budget.group_care_manager"):
+            return
+        if any(record._care_requester() != self.env.user for record in self):
+            raise AccessError(self.env._(
+                "Only the requester or a Customer Care Manager can %(action)s %(record)s.",
+                action=action, record=self[:1].display_name,
+            ))
+
+    def _check_can_review(self):
+        """Nobody approves what they asked for, Accountants never approve (segregation of duties), and
+        only the reviewers of a review waiting for them act on it."""
+        user = self.env.user
+        for record in self:
+            if user == record._care_requester() or user in record.review_ids.requested_by:
+                raise UserError(self.env._(
+                    "You cannot approve or reject %(record)s: you asked for its approval.",
+                    record=record.display_name,
+                ))
+            if user.has_group("customer_care_budget.group_care_accountant"):
+                raise UserError(self.env._(
+                    "Accountants post expenses and cannot approve them (segregation of duties)."
+                ))
+            if user not in record.review_ids.filtered(lambda rev: rev.status in ("waiting", "pending")).reviewer_ids:
+                raise UserError(self.env._("You are not a reviewer of %(record)s.", record=record.display_name))
 
     def _approval_activity_note(self):
         return self.env._("Please review %(record)s.", record=self.display_name)

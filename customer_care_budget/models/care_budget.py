@@ -1,7 +1,21 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
-from .care_approval_mixin import workflow
+from .care_guard_mixin import workflow
+
+# What a Manager types in a plan, per state. Lines and KPI targets guard themselves (their own
+# allow-lists): the plan only lets their commands through. Amounts never change once submitted; only
+# logged changes move them (care.budget.change).
+DRAFT_FIELDS = {
+    "name", "date_from", "date_to", "user_id", "description", "objective_ids", "line_ids", "analytic_account_id",
+    "reserve_amount", "reserve_percent",
+}
+WRITABLE_FIELDS = {
+    "draft": DRAFT_FIELDS,
+    "to_approve": {"line_ids"},
+    "approved": {"name", "user_id", "description", "line_ids"},
+}
 
 
 class CareBudget(models.Model):
@@ -23,7 +37,6 @@ class CareBudget(models.Model):
     _cancel_state = "cancel"
     _tier_validation_manual_config = False
     _approval_activity_type = "customer_care_budget.mail_activity_care_budget_approval"
-    _workflow_fields = {"state", "requested_by_id"}
 
     # ------------------------------------------------------------
     # FIELDS
@@ -234,11 +247,6 @@ class CareBudget(models.Model):
     # ORM OVERRIDES
     # ------------------------------------------------------------
 
-    def write(self, vals):
-        if "reserve_amount" in vals or "reserve_percent" in vals:
-            self._check_state("draft", self.env._("The contingency reserve is fixed once the plan is submitted."))
-        return super().write(vals)
-
     @api.ondelete(at_uninstall=False)
     def _unlink_except_not_draft(self):
         if any(budget.state not in ("draft", "cancel") for budget in self):
@@ -252,33 +260,7 @@ class CareBudget(models.Model):
     def action_submit(self):
         self._check_can_submit()
         workflow(self).write({"state": "to_approve", "requested_by_id": self.env.uid})
-        for budget in self:
-            if budget.need_validation:
-                workflow(budget).request_validation()
-                budget._sync_approval_activities()
-            else:
-                budget._do_approve()
-
-    def _validate_tier(self, tiers=False):
-        # the hook of every approval path: the button, and OCA's comment wizard when tiers ask for one
-        if self.requested_by_id == self.env.user:
-            raise UserError(self.env._("You cannot approve a budget you submitted yourself."))
-        res = super()._validate_tier(tiers)
-        if self.validation_status == "validated":
-            self._do_approve()
-        return res
-
-    def action_reset_to_draft(self):
-        for budget in self:
-            if budget.state != "to_approve":
-                raise UserError(self.env._("Only a budget waiting for approval can be reset to draft."))
-            if budget.requested_by_id != self.env.user and not self.env.user.has_group(
-                "customer_care_budget.group_care_manager"
-            ):
-                raise UserError(self.env._("Only the requester or a Customer Care Manager can reset it."))
-        workflow(self).restart_validation()
-        self.activity_unlink([self._approval_activity_type])
-        workflow(self).write({"state": "draft"})
+        self._request_approval()
 
     def action_cancel(self):
         self._check_state(("draft", "to_approve", "approved"), self.env._("This budget cannot be cancelled."))
@@ -347,6 +329,15 @@ class CareBudget(models.Model):
     # BUSINESS METHODS
     # ------------------------------------------------------------
 
+    def _care_writable_fields(self, state):
+        return WRITABLE_FIELDS.get(state, set())
+
+    def _care_create_fields(self):
+        return DRAFT_FIELDS | {"company_id"}
+
+    def _care_requester(self):
+        return self.requested_by_id
+
     def _check_can_submit(self):
         self._check_state("draft", self.env._("Only a draft budget can be submitted."))
         for budget in self:
@@ -378,6 +369,31 @@ class CareBudget(models.Model):
                 "analytic_account_id": (budget.analytic_account_id or budget._create_analytic_account()).id,
             })
         self._sync_approval_activities()
+
+    def _lock_reserve(self):
+        """Write the plans' rows before their reserve is checked, so that two concurrent releases cannot
+        both take its last money (the reasoning of ``care.budget.line._lock_for_consumption``)."""
+        if self:
+            self.env.cr.execute(SQL(
+                "UPDATE care_budget SET reserve_amount = reserve_amount WHERE id IN %s", tuple(sorted(self.ids)),
+            ))
+
+    def _reserve_left(self):
+        """The reserve not yet released, from the change log: reserve − the releases logged."""
+        self.ensure_one()
+        self.env["care.budget.change"].flush_model()
+        self.flush_recordset(["reserve_amount"])
+        (left,) = self.env.execute_query(SQL(
+            """
+            SELECT b.reserve_amount - COALESCE(SUM(c.amount) FILTER (WHERE c.change_type = 'release'), 0)
+              FROM care_budget b
+         LEFT JOIN care_budget_change c ON c.budget_id = b.id
+             WHERE b.id = %s
+          GROUP BY b.id
+            """,
+            self.id,
+        ))[0]
+        return float(left or 0.0)
 
     def _create_analytic_account(self):
         self.ensure_one()

@@ -1,6 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+# What a Manager gives when moving money; a change is never edited afterwards.
+INPUT_FIELDS = {"budget_id", "change_type", "line_from_id", "line_to_id", "amount", "reason"}
+
 
 class CareBudgetChange(models.Model):
     """A logged change of an approved budget: a transfer between two of its lines, or a release of
@@ -9,6 +12,7 @@ class CareBudgetChange(models.Model):
 
     _name = "care.budget.change"
     _description = "Customer Care Budget Change"
+    _inherit = ["care.guard.mixin"]
     _order = "id desc"
     _check_company_auto = True
 
@@ -65,6 +69,7 @@ class CareBudgetChange(models.Model):
     def create(self, vals_list):
         if not self.env.user.has_group("customer_care_budget.group_care_manager"):
             raise AccessError(self.env._("Only a Customer Care Manager can move budget."))
+        vals_list = [self._care_given(vals) for vals in vals_list]  # the wizard's budget and type come as defaults
         budgets = self.env["care.budget"].browse([vals.get("budget_id") for vals in vals_list])
         budgets._check_state("approved", self.env._("Amounts can only be moved on an approved budget."))
         lines = self.env["care.budget.line"]
@@ -73,13 +78,23 @@ class CareBudgetChange(models.Model):
                 vals["line_from_id"] = False
             lines |= lines.browse(filter(None, [vals.get("line_from_id"), vals.get("line_to_id")]))
         lines._lock_for_consumption()
-        for vals in vals_list:
+        budgets.filtered(lambda budget: any(
+            vals.get("change_type") == "release" and vals.get("budget_id") == budget.id for vals in vals_list
+        ))._lock_reserve()
+        changes = self.browse()
+        for vals in vals_list:  # one by one: each change is checked against the log the previous ones wrote
             self._check_available(vals)
-        changes = super().create(vals_list)
+            changes |= super().create([vals])
+            changes.flush_model()
         for change in changes:
             change.budget_id.message_post(body=change._describe())
         lines._update_warning()
         return changes
+
+    def write(self, vals):
+        if not self._care_guard_bypassed():
+            raise AccessError(self.env._("Budget changes are a log: they cannot be edited."))
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_logged(self):
@@ -96,22 +111,29 @@ class CareBudgetChange(models.Model):
     # BUSINESS METHODS
     # ------------------------------------------------------------
 
+    def _care_writable_fields(self, state):
+        return set()
+
+    def _care_create_fields(self):
+        return INPUT_FIELDS
+
     @api.model
     def _check_available(self, vals):
-        """Neither the source line's available amount nor the reserve may go below zero."""
+        """Neither the source line's available amount nor the reserve may go below zero: both from the
+        change log and the spending as they are now, under the locks ``create`` took."""
         budget = self.env["care.budget"].browse(vals["budget_id"])
         currency, amount = budget.currency_id, vals.get("amount", 0.0)
         if vals.get("change_type", "transfer") == "transfer":
             source = self.env["care.budget.line"].browse(vals.get("line_from_id"))
-            if source and currency.compare_amounts(amount, source.amount_available) > 0:
+            left = source._available_from_log()[source.id] if source else 0.0
+            if source and currency.compare_amounts(amount, left) > 0:
                 raise ValidationError(self.env._(
                     "The line %(line)s has only %(left)s left to transfer (committed and actual spending stay).",
-                    line=source.display_name, left=currency.format(source.amount_available),
+                    line=source.display_name, left=currency.format(left),
                 ))
-        elif currency.compare_amounts(amount, budget.reserve_unallocated) > 0:
+        elif currency.compare_amounts(amount, left := budget._reserve_left()) > 0:
             raise ValidationError(self.env._(
-                "Only %(left)s of the contingency reserve is left to release.",
-                left=currency.format(budget.reserve_unallocated),
+                "Only %(left)s of the contingency reserve is left to release.", left=currency.format(left),
             ))
 
     def _describe(self):

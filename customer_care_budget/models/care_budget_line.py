@@ -6,12 +6,21 @@ from odoo.tools import SQL
 
 from ..tools import calendar_periods, split_amount
 
+# What a Manager types in a line of a draft plan; once the plan is submitted only its notes and warning
+# threshold change, and money moves through logged changes.
+DRAFT_FIELDS = {
+    "activity_type_id", "tier_id", "partner_id", "date_from", "date_to", "amount_original", "warning_threshold",
+    "notes",
+}
+LOCKED_WRITABLE_FIELDS = {"notes", "warning_threshold"}
+
 
 class CareBudgetLine(models.Model):
     """A budget line (预算明细): an amount for one activity, tier or key account, and period."""
 
     _name = "care.budget.line"
     _description = "Customer Care Budget Line"
+    _inherit = ["care.guard.mixin"]
     _order = "budget_id, date_from, activity_type_id, tier_id, id"
     _check_company_auto = True
     _rec_names_search = ["activity_type_id", "tier_id", "partner_id"]
@@ -46,9 +55,7 @@ class CareBudgetLine(models.Model):
         store=True,
         help="Planned amount plus transfers and reserve releases since approval.",
     )
-    cost_behaviour = fields.Selection(
-        related="activity_type_id.cost_behaviour", store=True, readonly=False, string="Cost Behaviour",
-    )
+    cost_behaviour = fields.Selection(related="activity_type_id.cost_behaviour", store=True, string="Cost Behaviour")
     warning_threshold = fields.Float(
         string="Warning at (%)",
         default=lambda self: self.env.company.care_warning_threshold,
@@ -79,6 +86,8 @@ class CareBudgetLine(models.Model):
     )
     consumption_version = fields.Integer(
         readonly=True,
+        required=True,
+        default=0,
         copy=False,
         help="Bumped by every approval or budget change that consumes this line, before it checks the "
         "room left: two concurrent transactions on the same line then conflict and one is retried on "
@@ -146,25 +155,49 @@ class CareBudgetLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        budgets = self.env["care.budget"].browse([vals.get("budget_id") for vals in vals_list])
+        budgets = self.env["care.budget"].browse([self._care_given(vals).get("budget_id") for vals in vals_list])
         budgets._check_state("draft", self.env._("Lines can only be added to a draft budget."))
         return super().create(vals_list)
-
-    def write(self, vals):
-        if vals.keys() - {"notes", "warning_threshold", "warning_sent"}:
-            self.budget_id._check_state(
-                "draft",
-                self.env._("The lines of a submitted budget are locked: use Transfer or Release Reserve."),
-            )
-        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_not_draft(self):
         self.budget_id._check_state("draft", self.env._("Lines of a submitted budget cannot be deleted."))
 
     # ------------------------------------------------------------
+    # BUSINESS METHODS: what a user may write
+    # ------------------------------------------------------------
+
+    def _care_initial_state(self):
+        return "draft"
+
+    def _care_writable_fields(self, state):
+        return DRAFT_FIELDS if state == "draft" else LOCKED_WRITABLE_FIELDS
+
+    def _care_create_fields(self):
+        return DRAFT_FIELDS | {"budget_id"}
+
+    # ------------------------------------------------------------
     # BUSINESS METHODS: consumption
     # ------------------------------------------------------------
+
+    def _available_from_log(self):
+        """{line id: available} from the truth: planned + the changes logged − committed − actual."""
+        self.env["care.budget.change"].flush_model()
+        self.flush_recordset(["amount_original"])
+        revised = dict(self.env.execute_query(SQL(
+            """
+            SELECT l.id, l.amount_original
+                   + COALESCE(SUM(c.amount) FILTER (WHERE c.line_to_id = l.id), 0)
+                   - COALESCE(SUM(c.amount) FILTER (WHERE c.line_from_id = l.id), 0)
+              FROM care_budget_line l
+         LEFT JOIN care_budget_change c ON l.id IN (c.line_to_id, c.line_from_id)
+             WHERE l.id = ANY(%s)
+          GROUP BY l.id
+            """,
+            self.ids,
+        )))
+        self.invalidate_recordset(["amount_committed", "amount_actual"])
+        return {line.id: float(revised[line.id]) - line.amount_committed - line.amount_actual for line in self}
 
     def _lock_for_consumption(self):
         """Write the lines' rows before their room is checked. Odoo runs transactions at REPEATABLE

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+# What a Manager types in a KPI target of a draft plan; the targets of a submitted plan are locked.
+DRAFT_FIELDS = {"sequence", "kpi", "baseline", "target", "unit"}
 KPI_UNITS = {
     "retention_rate": "%",
     "csat": "/5",
@@ -15,6 +17,7 @@ class CareBudgetObjective(models.Model):
 
     _name = "care.budget.objective"
     _description = "Customer Care Budget Objective"
+    _inherit = ["care.guard.mixin"]
     _order = "budget_id, sequence, id"
 
     budget_id = fields.Many2one("care.budget", required=True, ondelete="cascade", index=True)
@@ -43,10 +46,21 @@ class CareBudgetObjective(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        budgets = self.env["care.budget"].browse([vals.get("budget_id") for vals in vals_list])
+        budgets = self.env["care.budget"].browse([self._care_given(vals).get("budget_id") for vals in vals_list])
         budgets._check_state("draft", self.env._("The objectives of a submitted budget are locked."))
         return super().create(vals_list)
 
-    def write(self, vals):
-        self.budget_id._check_state("draft", self.env._("The objectives of a submitted budget are locked."))
-        return super().write(vals)
+    def _care_state(self):
+        return self.budget_id.state
+
+    def _care_initial_state(self):
+        return "draft"
+
+    def _care_states(self):
+        return self.env["care.budget"]._care_states()
+
+    def _care_writable_fields(self, state):
+        return DRAFT_FIELDS if state == "draft" else set()
+
+    def _care_create_fields(self):
+        return DRAFT_FIELDS | {"budget_id"}

@@ -2,11 +2,11 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import safe_ratio
-from .care_approval_mixin import in_workflow, workflow
+from .care_guard_mixin import in_workflow, workflow
 
 RAW_ZERO = dict.fromkeys([
     "spend_actual", "spend_committed", "customers_served", "revenue", "revenue_before", "served_bought_before",
@@ -34,7 +34,7 @@ class CareEvaluation(models.Model):
 
     _name = "care.evaluation"
     _description = "Customer Care Evaluation"
-    _inherit = ["care.evaluation.metrics", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["care.guard.mixin", "care.evaluation.metrics", "mail.thread", "mail.activity.mixin"]
     _order = "date_to desc, id desc"
     _check_company_auto = True
 
@@ -212,16 +212,13 @@ class CareEvaluation(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            self._check_result_fields(vals)
         evaluations = super().create(vals_list)
         evaluations.budget_id._check_evaluable()
         return evaluations
 
     def write(self, vals):
-        if not in_workflow(self):
+        if not self._care_guard_bypassed():
             self._check_draft()
-            self._check_result_fields(vals)
         res = super().write(vals)
         if "budget_id" in vals:
             self.budget_id._check_evaluable()
@@ -294,14 +291,12 @@ class CareEvaluation(models.Model):
                 "Create a new evaluation instead.",
             ))
 
-    def _check_result_fields(self, vals):
-        """Results come from Compute alone: nobody types an ROI in."""
-        computed = self._result_fields() & vals.keys()
-        if computed:
-            raise AccessError(self.env._(
-                "%(fields)s only change through Compute and Confirm.",
-                fields=", ".join(self._fields[fname].get_description(self.env)["string"] for fname in sorted(computed)),
-            ))
+    def _care_writable_fields(self, state):
+        # results come from Compute alone: nobody types an ROI in; a confirmed evaluation is frozen
+        return INPUT_FIELDS if state == "draft" else set()
+
+    def _care_create_fields(self):
+        return INPUT_FIELDS
 
     def _result_fields(self):
         return self.env["care.evaluation.metrics"]._metric_fields() | {

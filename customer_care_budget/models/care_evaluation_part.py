@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-from .care_approval_mixin import in_workflow
+from .care_guard_mixin import in_workflow
 
 
 class CareEvaluationPart(models.AbstractModel):

@@ -3,14 +3,17 @@ from datetime import timedelta
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
+from odoo.tools import SQL
 
-from .care_approval_mixin import workflow
+from .care_guard_mixin import workflow
 from .res_partner import CARE_STAGES
 
-# Business fields frozen once an expense leaves draft: what was approved is what gets posted.
-LOCKED_FIELDS = {
+# What a user types in a draft expense. Once it is submitted nothing changes but through its actions:
+# what was approved is what gets posted. Everything else (reference, company amount, plan, segment,
+# decisions, bills, payment) is set by the application.
+DRAFT_FIELDS = {
     "date", "user_id", "partner_id", "care_activity_type_id", "budget_line_id", "amount", "currency_id",
-    "purpose", "attendees", "payee_type", "vendor_id", "company_id",
+    "purpose", "attendees", "payee_type", "vendor_id", "attachment_ids",
 }
 # Lifecycle stages whose expenses always need a Customer Care Manager among the approvers.
 MANAGER_STAGES = ("lost", "prospect")
@@ -37,11 +40,7 @@ class CareExpense(models.Model):
     _cancel_state = "cancelled"
     _tier_validation_manual_config = False
     _approval_activity_type = "customer_care_budget.mail_activity_care_expense_approval"
-    # what only the workflow writes: states, accounting links, decisions, the segment at submission
-    _workflow_fields = {
-        "state", "name", "move_id", "reversal_move_id", "override_reason", "override_user_id",
-        "duplicate_reason", "duplicate_user_id", "customer_tier_id", "customer_stage",
-    }
+    _rejected_state = "rejected"
 
     # ------------------------------------------------------------
     # FIELDS
@@ -192,6 +191,14 @@ class CareExpense(models.Model):
 
     _amount_positive = models.Constraint("CHECK(amount > 0)", "The amount of an expense must be positive.")
 
+    @api.constrains("currency_id")
+    def _check_currency_active(self):
+        for expense in self.filtered(lambda exp: not exp.currency_id.active):
+            raise ValidationError(self.env._(
+                "The currency %(currency)s is not active: expenses are recorded in active currencies only.",
+                currency=expense.currency_id.name,
+            ))
+
     @api.constrains("payee_type", "vendor_id")
     def _check_vendor(self):
         if any(expense.payee_type == "vendor" and not expense.vendor_id for expense in self):
@@ -282,14 +289,29 @@ class CareExpense(models.Model):
     # ORM OVERRIDES
     # ------------------------------------------------------------
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_requester(self._care_given(vals))
+        return super().create(vals_list)
+
     def write(self, vals):
-        locked = LOCKED_FIELDS & vals.keys()
-        if locked and any(expense.state != "draft" for expense in self):
-            raise UserError(self.env._(
-                "Only draft expenses can be edited: %(fields)s cannot change once an expense is submitted.",
-                fields=", ".join(self._fields[fname].get_description(self.env)["string"] for fname in sorted(locked)),
-            ))
+        self._check_requester(vals)
         return super().write(vals)
+
+    def init(self):
+        res = super().init()
+        # One row per customer and plan whose allowance an approval checks (see _lock_allowances). A
+        # plain table: nothing reads it but that lock, and it needs no ORM fields, access or views.
+        self.env.cr.execute(SQL("""
+            CREATE TABLE IF NOT EXISTS care_expense_allowance_lock (
+                budget_id integer NOT NULL REFERENCES care_budget (id) ON DELETE CASCADE,
+                partner_id integer NOT NULL REFERENCES res_partner (id) ON DELETE CASCADE,
+                version integer NOT NULL DEFAULT 0,
+                PRIMARY KEY (budget_id, partner_id)
+            )
+        """))
+        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_not_draft(self):
@@ -310,33 +332,13 @@ class CareExpense(models.Model):
             workflow(expense).write({"customer_tier_id": tier.id, "customer_stage": stage})
         self._check_policy()
         workflow(self).write({"state": "submitted"})
-        # need_validation has no dependencies in base_tier_validation: drop any value cached as draft
-        self.invalidate_recordset(["need_validation"])
-        for expense in self:
-            if expense.need_validation:
-                workflow(expense).request_validation()
-                expense._sync_approval_activities()
-            else:
-                expense._do_approve()
-
-    def action_reset_to_draft(self):
-        """Withdraw a submitted expense, or take a rejected one back to correct it."""
-        self._check_requester_or_manager(self.env._("reset"))
-        self._check_state(
-            ("submitted", "rejected"), self.env._("Only submitted or rejected expenses go back to draft."),
-        )
-        workflow(self).restart_validation()
-        self.activity_unlink([self._approval_activity_type])
-        # a decision taken on what was submitted does not carry over to what the requester changes next
-        workflow(self).with_context(skip_validation_check=True).write({
-            "state": "draft", "override_reason": False, "override_user_id": False,
-            "duplicate_reason": False, "duplicate_user_id": False,
-        })
+        self._request_approval()
 
     def action_post(self):
         """Post approved expenses as vendor bills (one per expense) in the Customer Care journal."""
         self._check_can_post()
-        moves = self.env["account.move"].create([expense._prepare_bill_vals() for expense in self])
+        # in the workflow: only an expense's posting links journal items to it
+        moves = workflow(self.env["account.move"]).create([expense._prepare_bill_vals() for expense in self])
         moves.action_post()
         for expense, move in zip(self, moves):
             expense.attachment_ids.copy({"res_model": "account.move", "res_id": move.id})
@@ -359,12 +361,6 @@ class CareExpense(models.Model):
         self.ensure_one()
         return self.move_id._get_records_action() if self.move_id else False
 
-    def reject_tier(self):
-        """Rejecting asks for the reason (the wizard then calls :meth:`_reject`)."""
-        self.ensure_one()
-        self._check_can_review()
-        return self._open_reason_wizard("reject")
-
     def action_override_budget(self):
         self.ensure_one()
         return self._open_reason_wizard("override")
@@ -372,18 +368,6 @@ class CareExpense(models.Model):
     def action_confirm_duplicate(self):
         self.ensure_one()
         return self._open_reason_wizard("duplicate")
-
-    def _open_reason_wizard(self, reason_type):
-        return {
-            "type": "ir.actions.act_window",
-            "name": dict(self.env["care.expense.reason"]._fields["reason_type"]._description_selection(self.env))[
-                reason_type
-            ],
-            "res_model": "care.expense.reason",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_expense_id": self.id, "default_reason_type": reason_type},
-        }
 
     # ------------------------------------------------------------
     # APPROVAL (OCA tier validation)
@@ -397,34 +381,6 @@ class CareExpense(models.Model):
             self.customer_stage in MANAGER_STAGES and tier.review_type == "group"
             and tier.reviewer_group_id == manager_group
         )
-
-    def _validate_tier(self, tiers=False):
-        self._check_can_review()
-        res = super()._validate_tier(tiers)
-        if self.validation_status == "validated":
-            self._do_approve()
-        else:
-            workflow(self.review_ids)._update_review_status()  # the next level's reviews become pending
-            self._sync_approval_activities()
-        return res
-
-    def _rejected_tier(self, tiers=False):
-        self._check_can_review()
-        res = super()._rejected_tier(tiers)
-        if self.validation_status == "rejected":
-            self._do_reject()
-        return res
-
-    def _reject(self, reason):
-        """Reject with a reason (the review's comment): the expense goes back to its requester."""
-        self.ensure_one()
-        self._check_can_review()
-        reviews = self.review_ids.filtered(
-            lambda rev: rev.status in ("waiting", "pending") and self.env.user in rev.reviewer_ids
-        )
-        workflow(reviews).write({"comment": reason})
-        self._rejected_tier(reviews)
-        self._update_counter({"review_deleted": True})
 
     def _approval_activity_note(self):
         return self.env._(
@@ -454,27 +410,25 @@ class CareExpense(models.Model):
     # BUSINESS METHODS: guards
     # ------------------------------------------------------------
 
-    def _check_requester_or_manager(self, action):
-        if self.env.user.has_group("customer_care_budget.group_care_manager"):
-            return
-        if any(expense.user_id != self.env.user for expense in self):
-            raise AccessError(self.env._(
-                "Only the requester or a Customer Care Manager can %(action)s an expense.", action=action,
-            ))
+    def _care_writable_fields(self, state):
+        return DRAFT_FIELDS if state == "draft" else set()
+
+    def _care_create_fields(self):
+        return DRAFT_FIELDS | {"company_id"}
+
+    def _care_requester(self):
+        return self.user_id
+
+    def _check_requester(self, vals):
+        """Expenses are recorded in one's own name; a Manager may record them for someone else."""
+        if vals.get("user_id", self.env.uid) != self.env.uid and not self._care_guard_bypassed() \
+                and not self.env.user.has_group("customer_care_budget.group_care_manager"):
+            raise AccessError(self.env._("Only a Customer Care Manager records expenses in someone else's name."))
 
     def _check_can_review(self):
-        """Nobody approves their own expense, and Accountants never approve (segregation of duties)."""
+        res = super()._check_can_review()
         user = self.env.user
         for expense in self:
-            if user == expense.user_id or user in expense.review_ids.requested_by:
-                raise UserError(self.env._("You cannot approve or reject your own expense %(expense)s.",
-                                           expense=expense.name))
-            if user.has_group("customer_care_budget.group_care_accountant"):
-                raise UserError(self.env._(
-                    "Accountants post expenses and cannot approve them (segregation of duties)."
-                ))
-            if user not in expense.review_ids.filtered(lambda rev: rev.status in ("waiting", "pending")).reviewer_ids:
-                raise UserError(self.env._("You are not a reviewer of %(expense)s.", expense=expense.name))
             # the amount levels need different people; the plan responsible's override review is apart
             levels = expense.review_ids.filtered(lambda rev: rev.review_type == "group")
             mine = expense.review_ids.filtered(
@@ -485,6 +439,7 @@ class CareExpense(models.Model):
                     "You already approved a level of %(expense)s: the next level needs a second reviewer.",
                     expense=expense.name,
                 ))
+        return res
 
     def _check_manager_decision(self, decision):
         """Overrides and duplicate confirmations belong to a Manager other than the requester."""
@@ -493,6 +448,11 @@ class CareExpense(models.Model):
             raise AccessError(self.env._("Only a Customer Care Manager can %(decision)s.", decision=decision))
         if self.env.user == self.user_id:
             raise UserError(self.env._("You cannot %(decision)s on your own expense.", decision=decision))
+
+    def _reset_values(self):
+        # a decision taken on what was submitted does not carry over to what the requester changes next
+        return {"override_reason": False, "override_user_id": False, "duplicate_reason": False,
+                "duplicate_user_id": False}
 
     def _check_can_post(self):
         if not self.env.user.has_group("customer_care_budget.group_care_accountant"):
@@ -718,6 +678,7 @@ class CareExpense(models.Model):
         # need_validation has no dependencies: drop the value cached before the reviews existed, or
         # writing the state would request a second round of reviews
         self.invalidate_recordset(["need_validation"])
+        self._lock_allowances()
         self._check_policy()
         lines = self.budget_line_id
         lines._lock_for_consumption()
@@ -725,6 +686,24 @@ class CareExpense(models.Model):
         workflow(self).write({"state": "approved"})
         self._sync_approval_activities()
         lines._update_warning()
+
+    def _lock_allowances(self):
+        """Write the allowance rows of these expenses' customers and plans before the allowance is checked:
+        as with the lines (see ``care.budget.line._lock_for_consumption``), two approvals for the same
+        customer and plan then conflict, and the later one is retried on data that holds the other."""
+        keys = sorted({(expense.budget_id.id, expense.partner_id.id) for expense in self
+                       if expense.budget_id and expense._annual_allowance()})
+        if not keys:
+            return
+        budget_ids, partner_ids = zip(*keys)
+        self.env.cr.execute(SQL(
+            """
+            INSERT INTO care_expense_allowance_lock (budget_id, partner_id, version)
+                 SELECT budget_id, partner_id, 1 FROM unnest(%s::int[], %s::int[]) AS keys (budget_id, partner_id)
+            ON CONFLICT (budget_id, partner_id) DO UPDATE SET version = care_expense_allowance_lock.version + 1
+            """,
+            list(budget_ids), list(partner_ids),
+        ))
 
     def _check_budget_room(self):
         for line in self.budget_line_id:
@@ -743,17 +722,6 @@ class CareExpense(models.Model):
                     available=line.currency_id.format(line.amount_available),
                     planned=line.currency_id.format(line.amount_planned),
                 ))
-
-    def _do_reject(self):
-        workflow(self).with_context(skip_validation_check=True).write({"state": "rejected"})
-        self._sync_approval_activities()
-        for expense in self:
-            reason = ", ".join(filter(None, expense.review_ids.filtered(
-                lambda rev: rev.status == "rejected").mapped("comment"))) or "-"
-            note = self.env._("Rejected by %(user)s: %(reason)s", user=self.env.user.name, reason=reason)
-            expense.message_post(body=note)
-            expense.activity_schedule("mail.mail_activity_data_todo", user_id=expense.user_id.id,
-                                      summary=self.env._("Expense rejected"), note=note)
 
     def _grant_override(self, reason):
         """A Manager lets the expense go over its line; the plan's responsible then approves too."""

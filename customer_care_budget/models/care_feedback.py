@@ -14,7 +14,7 @@ class CareFeedback(models.Model):
 
     _name = "care.feedback"
     _description = "Customer Feedback"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["care.guard.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
     _rec_name = "partner_id"
@@ -141,6 +141,11 @@ class CareFeedback(models.Model):
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
+
+    @api.model
+    def _care_writable_fields(self, state):
+        # the activity follows the expense but may be recorded without one; the NPS category is derived
+        return super()._care_writable_fields(state) | {"care_activity_type_id"}
 
     @api.model
     def _check_scores(self, vals):

@@ -15,6 +15,7 @@ class CareTier(models.Model):
 
     _name = "care.tier"
     _description = "Customer Care Tier"
+    _inherit = ["care.guard.mixin"]
     _order = "sequence, min_score desc, id"
     _check_company_auto = True
 

@@ -5,6 +5,8 @@ from odoo.exceptions import AccessError
 from odoo.fields import Domain
 from odoo.tools import SQL, float_compare, split_every
 
+from .care_guard_mixin import in_workflow, workflow
+
 CARE_STAGES = [
     ("prospect", "Prospect"),
     ("new", "New"),
@@ -21,6 +23,11 @@ CARE_SEGMENT_FIELDS = {
     "care_r_score", "care_f_score", "care_m_score", "care_score", "care_clv", "care_churn_risk",
     "care_churn_reason", "care_annual_allowance",
 }
+# The care fields a user may write: account managers record size and need, a Customer Care Manager the
+# allowance. Every other care field comes from the recompute, the pin wizard or Unpin.
+CARE_USER_FIELDS = {"care_size", "care_need"}
+CARE_MANAGER_FIELDS = {"care_annual_allowance"}
+CARE_GROUPS = "customer_care_budget.group_care_user,customer_care_budget.group_care_accountant"
 # Segment fields the recompute derives (the pin and the allowance are a Manager's decisions).
 CARE_COMPUTED_FIELDS = sorted(CARE_SEGMENT_FIELDS - {"care_pinned_tier_id", "care_pin_reason", "care_annual_allowance"})
 CARE_FLOAT_FIELDS = {"care_monetary", "care_clv"}
@@ -42,20 +49,23 @@ class ResPartner(models.Model):
         tracking=True,
         help="Customer value tier in the current company: the pinned tier if a manager pinned one, "
         "else the tier the RFM score reaches.",
+        groups=CARE_GROUPS,
     )
     care_computed_tier_id = fields.Many2one(
         "care.tier",
         string="Computed Tier",
         company_dependent=True,
         help="The tier the RFM score reaches, whatever a pin says.",
+        groups=CARE_GROUPS,
     )
     care_pinned_tier_id = fields.Many2one(
         "care.tier",
         string="Pinned Tier",
         company_dependent=True,
         help="Tier fixed by a Customer Care Manager; recomputation keeps it until it is unpinned.",
+        groups=CARE_GROUPS,
     )
-    care_pin_reason = fields.Char(string="Pin Reason", company_dependent=True)
+    care_pin_reason = fields.Char(string="Pin Reason", company_dependent=True, groups=CARE_GROUPS)
     care_stage = fields.Selection(
         CARE_STAGES,
         string="Lifecycle Stage",
@@ -64,49 +74,57 @@ class ResPartner(models.Model):
         help="Prospect: never invoiced. New: first invoice within the new-customer period. "
         "Dormant / Lost: no purchase for longer than the dormant / lost period. At risk: the churn "
         "signal is on. Active: bought within the window and not at risk. Periods are in Settings.",
+        groups=CARE_GROUPS,
     )
-    care_first_invoice_date = fields.Date(string="First Invoice", company_dependent=True)
-    care_last_invoice_date = fields.Date(string="Last Invoice", company_dependent=True)
+    care_first_invoice_date = fields.Date(string="First Invoice", company_dependent=True, groups=CARE_GROUPS)
+    care_last_invoice_date = fields.Date(string="Last Invoice", company_dependent=True, groups=CARE_GROUPS)
     care_recency_days = fields.Integer(
         string="Recency (days)",
         compute="_compute_care_recency_days",
         search="_search_care_recency_days",
         help="Days since the last posted customer invoice.",
+        groups=CARE_GROUPS,
     )
     care_frequency = fields.Integer(
         string="Frequency",
         company_dependent=True,
         help="Number of posted customer invoices within the segmentation window.",
+        groups=CARE_GROUPS,
     )
     care_monetary = fields.Float(
         string="Monetary",
         company_dependent=True,
         help="Posted customer invoices minus refunds within the segmentation window, untaxed, "
         "in company currency.",
+        groups=CARE_GROUPS,
     )
     care_r_score = fields.Integer(
         string="R Score",
         company_dependent=True,
         help="Recency score 1-5: quintile of the last purchase date among the customers who bought "
         "within the window (5 = most recent); 1 for customers who did not.",
+        groups=CARE_GROUPS,
     )
     care_f_score = fields.Integer(
         string="F Score",
         company_dependent=True,
         help="Frequency score 1-5: quintile of the frequency among the customers who bought within "
         "the window; 1 for customers who did not.",
+        groups=CARE_GROUPS,
     )
     care_m_score = fields.Integer(
         string="M Score",
         company_dependent=True,
         help="Monetary score 1-5: quintile of the monetary value among the customers with positive "
         "revenue within the window; 1 for the others.",
+        groups=CARE_GROUPS,
     )
     care_score = fields.Integer(
         string="RFM Score",
         company_dependent=True,
         help="R + F + M scores (3-15); 0 for customers never invoiced. The tier is the highest one "
         "whose minimum score this reaches.",
+        groups=CARE_GROUPS,
     )
     care_clv = fields.Float(
         string="Customer Lifetime Value",
@@ -114,6 +132,7 @@ class ResPartner(models.Model):
         help="Average yearly revenue (all posted invoices minus refunds divided by the years since "
         "the first invoice, at least one) x gross margin % x expected relationship years, "
         "both from Settings. In company currency.",
+        groups=CARE_GROUPS,
     )
     care_churn_risk = fields.Boolean(
         string="Churn Risk",
@@ -121,8 +140,9 @@ class ResPartner(models.Model):
         help="On when revenue of the last half of the window fell by the at-risk percentage against "
         "the half before, or when the days since the last purchase exceed the average gap between "
         "purchases times the gap factor.",
+        groups=CARE_GROUPS,
     )
-    care_churn_reason = fields.Char(string="Churn Signal", company_dependent=True)
+    care_churn_reason = fields.Char(string="Churn Signal", company_dependent=True, groups=CARE_GROUPS)
     care_size = fields.Selection(
         [
             ("micro", "Micro"),
@@ -133,6 +153,7 @@ class ResPartner(models.Model):
         ],
         string="Customer Size",
         help="Size of the customer's business, as recorded by its account manager.",
+        groups=CARE_GROUPS,
     )
     care_need = fields.Selection(
         [
@@ -142,6 +163,7 @@ class ResPartner(models.Model):
         ],
         string="Main Need",
         help="What this customer values most, as recorded by its account manager.",
+        groups=CARE_GROUPS,
     )
     care_annual_allowance = fields.Float(
         string="Annual Care Allowance",
@@ -149,29 +171,30 @@ class ResPartner(models.Model):
         help="Most that approved and posted care expenses may spend on this customer within one budget "
         "plan, in company currency; 0 uses the allowance of the customer's tier (0 there too: no limit). "
         "Set by a Customer Care Manager.",
+        groups=CARE_GROUPS,
     )
     care_currency_id = fields.Many2one("res.currency", compute="_compute_care_currency_id")
     care_feedback_count = fields.Integer(
         string="Feedback",
         compute="_compute_care_feedback",
-        groups="customer_care_budget.group_care_user,customer_care_budget.group_care_accountant",
+        groups=CARE_GROUPS,
     )
     care_last_csat = fields.Integer(
         string="Latest CSAT",
         compute="_compute_care_feedback",
-        groups="customer_care_budget.group_care_user,customer_care_budget.group_care_accountant",
+        groups=CARE_GROUPS,
         help="The most recent satisfaction score (1-5) recorded for this customer; 0: none yet.",
     )
     care_last_nps = fields.Char(
         string="Latest NPS Score",
         compute="_compute_care_feedback",
-        groups="customer_care_budget.group_care_user,customer_care_budget.group_care_accountant",
+        groups=CARE_GROUPS,
         help="The most recent recommendation score (0-10) recorded for this customer.",
     )
     care_expense_count = fields.Integer(
         string="Care Expenses",
         compute="_compute_care_expense_count",
-        groups="customer_care_budget.group_care_user,customer_care_budget.group_care_accountant",
+        groups=CARE_GROUPS,
     )
 
     # ------------------------------------------------------------
@@ -230,14 +253,17 @@ class ResPartner(models.Model):
         return super().write(vals)
 
     def _check_care_segment_write(self, vals):
-        """Tiers, stages and scores come from the books; only the recompute and Managers set them."""
-        if CARE_SEGMENT_FIELDS.isdisjoint(vals) or self.env.su:
+        """Tiers, stages and scores come from the books: only the recompute, the pin wizard and Unpin
+        set them; the allowance is a Manager's decision."""
+        if CARE_SEGMENT_FIELDS.isdisjoint(vals) or self.env.su or in_workflow(self):
             return
-        if not self.env.user.has_group("customer_care_budget.group_care_manager"):
+        if not CARE_MANAGER_FIELDS.issuperset(CARE_SEGMENT_FIELDS & vals.keys()):
             raise AccessError(self.env._(
-                "Only a Customer Care Manager can change a customer's tier, stage or scores; they are "
-                "recomputed from posted invoices.",
+                "A customer's tier, stage and scores are recomputed from posted invoices: a Customer Care Manager "
+                "pins a tier with Pin Tier instead of writing it.",
             ))
+        if not self.env.user.has_group("customer_care_budget.group_care_manager"):
+            raise AccessError(self.env._("Only a Customer Care Manager can set a customer's care allowance."))
 
     # ------------------------------------------------------------
     # ACTIONS
@@ -314,7 +340,7 @@ class ResPartner(models.Model):
     def action_care_unpin_tier(self):
         self._check_care_manager()
         for partner in self.filtered("care_pinned_tier_id"):
-            partner.write({
+            workflow(partner).write({
                 "care_tier_id": partner.care_computed_tier_id.id,
                 "care_pinned_tier_id": False,
                 "care_pin_reason": False,

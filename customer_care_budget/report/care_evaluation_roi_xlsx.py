@@ -1,4 +1,5 @@
 from odoo import models
+from odoo.exceptions import AccessError
 
 
 class CareEvaluationRoiXlsx(models.AbstractModel):
@@ -8,6 +9,12 @@ class CareEvaluationRoiXlsx(models.AbstractModel):
     _name = "report.customer_care_budget.care_evaluation_roi_xlsx"
     _inherit = "report.customer_care_budget.xlsx_common"
     _description = "Customer Care ROI XLSX"
+
+    def create_xlsx_report(self, docids, data):
+        # every customer's spending and revenue: the Managers' view, whatever route asks for the file
+        if not self.env.user.has_group("customer_care_budget.group_care_manager"):
+            raise AccessError(self.env._("Only Customer Care Managers can print the Customer Care ROI workbook."))
+        return super().create_xlsx_report(docids, data)
 
     def generate_xlsx_report(self, workbook, data, evaluations):
         for evaluation in evaluations:

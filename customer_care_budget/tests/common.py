@@ -3,8 +3,11 @@ from datetime import date, timedelta
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.exceptions import UserError
+from odoo.service.model import call_kw
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.customer_care_budget.models.care_guard_mixin import workflow
 from odoo.addons.mail.tests.common import mail_new_test_user
 
 
@@ -100,7 +103,7 @@ class CareTestCommon(AccountTestInvoicingCommon):
         cls._approve(cls.plan)
         cls.gift_line, cls.meal_line = cls.plan.line_ids.sorted("amount_original", reverse=True)
         cls.customer = cls._customer("Kept Customer")
-        cls.customer.with_company(cls.company).write({"care_tier_id": cls.tier_key.id, "care_stage": "active"})
+        cls._set_segment(cls.customer, care_tier_id=cls.tier_key.id, care_stage="active")
 
     @classmethod
     def _expense(cls, amount, partner=None, user=None, activity=None, receipt=True, **values):
@@ -143,6 +146,24 @@ class CareTestCommon(AccountTestInvoicingCommon):
             company_id=company_ids[0][2][0],
             company_ids=company_ids,
         )
+
+    @classmethod
+    def _set_segment(cls, partner, company=None, **values):
+        """Set what the recompute would (a tier, a stage, scores) without invoices behind them."""
+        workflow(partner.with_company(company or cls.company)).write(values)
+
+    def rpc(self, user, model, method, *args, **kwargs):
+        """Call ``method`` as ``user`` the way an XML-RPC / JSON-RPC client does: through Odoo's dispatcher
+        (public methods only, arguments as sent), in a plain environment of the user."""
+        env = self.env(user=user.id, su=False, context={})
+        return call_kw(env[model], method, list(args), kwargs)
+
+    def assertRpcRefused(self, user, model, method, *args, **kwargs):
+        """The call is refused with a clear error and leaves nothing behind."""
+        with self.assertRaises(UserError) as caught, self.env.cr.savepoint():  # AccessError included
+            self.rpc(user, model, method, *args, **kwargs)
+        self.env.invalidate_all()
+        return caught.exception
 
     @classmethod
     def _customer(cls, name, **values):

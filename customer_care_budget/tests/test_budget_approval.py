@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import CareTestCommon
 
@@ -28,7 +28,7 @@ class TestBudgetApproval(CareTestCommon):
         budget.with_user(self.care_manager).action_submit()
         with self.assertRaises(UserError):  # ValidationError included
             budget.with_user(self.care_manager).validate_tier()
-        with self.assertRaisesRegex(AccessError, "only change through the actions"):
+        with self.assertRaisesRegex(AccessError, "cannot be typed in"):
             budget.with_user(self.care_manager).write({"state": "approved"})
         self.assertEqual(budget.state, "to_approve")
 
@@ -74,3 +74,35 @@ class TestBudgetApproval(CareTestCommon):
         wizard.add_comment()
         self.assertEqual(budget.state, "approved")
         self.assertTrue(budget.analytic_account_id)
+
+    def test_rejected_plan_goes_back_to_draft_with_the_reason(self):
+        budget = self._budget()
+        budget.with_user(self.care_manager).action_submit()
+        action = budget.with_user(self.care_manager_2).reject_tier()
+        self.assertEqual(action["res_model"], "care.approval.reason")
+        wizard = self.env["care.approval.reason"].with_user(self.care_manager_2).with_context(**action["context"])
+        with Form(wizard) as form:
+            form.reason = "Gifts are twice last year's"
+        form.record.action_confirm()
+        self.assertRecordValues(budget, [{"state": "draft"}])
+        self.assertIn("Gifts are twice last year", budget.message_ids[:1].body)
+        todo = budget.activity_ids.filtered(lambda act: act.user_id == self.care_manager)
+        self.assertEqual(len(todo), 1, "the requester is asked to act on the rejection")
+        self.assertIn("Gifts are twice last year", str(todo.note))
+        self.assertFalse(budget.activity_ids.filtered(lambda act: act.user_id == self.care_manager_2),
+                         "the reviewer's approval activity is closed")
+
+        budget.with_user(self.care_manager).write({"reserve_amount": 100.0})  # drafts are editable again
+        budget.with_user(self.care_manager).action_submit()
+        self.assertEqual(budget.review_ids.mapped("status"), ["pending"], "a new round of reviews")
+        budget.with_user(self.care_manager_2).validate_tier()
+        self.assertEqual(budget.state, "approved")
+
+    def test_requester_cannot_reject_own_plan(self):
+        budget = self._budget()
+        budget.with_user(self.care_manager).action_submit()
+        with self.assertRaises(UserError):
+            budget.with_user(self.care_manager).reject_tier()
+        with self.assertRaises(UserError):
+            budget.with_user(self.care_manager)._reject("I changed my mind")
+        self.assertEqual(budget.state, "to_approve")

@@ -2,6 +2,8 @@ from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
+from odoo.addons.customer_care_budget.models.care_guard_mixin import workflow
+
 from .common import CareTestCommon
 
 
@@ -89,7 +91,7 @@ class TestBudgetControl(CareTestCommon):
     def test_override_needs_a_reason_and_the_plan_responsible(self):
         expense = self._over_budget_expense(1500.0)
         action = expense.with_user(self.care_manager).action_override_budget()
-        wizard = Form(self.env["care.expense.reason"].with_user(self.care_manager).with_context(**action["context"]))
+        wizard = Form(self.env["care.approval.reason"].with_user(self.care_manager).with_context(**action["context"]))
         wizard.reason = "Key account renewal at stake"
         wizard.save().action_confirm()
         self.assertEqual(expense.override_user_id, self.care_manager)
@@ -201,7 +203,7 @@ class TestBudgetControl(CareTestCommon):
         other_plan = self.env["account.analytic.plan"].create({"name": "Projects elsewhere"})
         account = self.env["account.analytic.account"].create({"name": "Project X", "plan_id": other_plan.id})
         with self.assertRaisesRegex(ValidationError, "must belong to the Customer Care analytic plan"):
-            self.plan.analytic_account_id = account
+            self._budget().analytic_account_id = account
 
     def test_reset_to_draft_drops_the_override(self):
         expense = self._over_budget_expense(1100.0)
@@ -234,7 +236,7 @@ class TestBudgetControl(CareTestCommon):
         with self.assertRaisesRegex(ValidationError, "cannot share the analytic account"):
             copy.analytic_account_id = self.plan.analytic_account_id
         copy.with_user(self.care_manager).action_cancel()
-        copy.analytic_account_id = self.plan.analytic_account_id  # a cancelled plan counts nothing
+        workflow(copy).analytic_account_id = self.plan.analytic_account_id  # a cancelled plan counts nothing
         self._posted_gift_bill(100.0)
         self.assertEqual(self._consumption(self.gift_line)[1], 100.0, "the approved plan's line, not the draft's")
         self.assertEqual(self._consumption(copy.line_ids[0])[1], 0.0)

@@ -54,7 +54,7 @@ class TestBudgetPlanning(CareTestCommon):
     def test_planned_amounts_locked_after_submission(self):
         budget = self._budget(reserve=100.0)
         budget.with_user(self.care_manager).action_submit()
-        with self.assertRaisesRegex(UserError, "locked"):
+        with self.assertRaisesRegex(UserError, "cannot be changed on .* in the state To Approve"):
             budget.line_ids.with_user(self.care_manager).write({"amount_original": 5000.0})
         with self.assertRaises(UserError):  # under validation, then not a draft
             budget.with_user(self.care_manager).write({
@@ -66,11 +66,11 @@ class TestBudgetPlanning(CareTestCommon):
         with self.assertRaises(UserError):
             budget.with_user(self.care_manager).write({"reserve_amount": 0.0})
         budget.with_user(self.care_manager_2).validate_tier()
-        with self.assertRaisesRegex(UserError, "locked"):
+        with self.assertRaisesRegex(UserError, "cannot be changed on .* in the state Approved"):
             budget.line_ids.with_user(self.care_manager).write({"amount_original": 5000.0})
         with self.assertRaises(UserError):
             budget.line_ids.with_user(self.care_manager).unlink()
-        with self.assertRaisesRegex(UserError, "objectives"):
+        with self.assertRaisesRegex(UserError, "Target cannot be changed"):
             budget.objective_ids.with_user(self.care_manager).write({"target": 99.0})
         self.assertEqual(budget.amount_planned, 1000.0)
         self.assertEqual(budget.objective_ids.target, 80.0)
@@ -100,7 +100,7 @@ class TestBudgetPlanning(CareTestCommon):
         """Weights 8 x 1, 4 x 2, 2 x 3 (Basic has no customer): 1000 splits 8:8:6, cents conserved."""
         for tier, count in ((self.tier_strategic, 1), (self.tier_key, 2), (self.tier_standard, 3)):
             for index in range(count):
-                self._customer(f"{tier.name} {index}").care_tier_id = tier
+                self._set_segment(self._customer(f"{tier.name} {index}"), care_tier_id=tier.id)
         budget = self._budget(lines=[])
         wizard = Form(self.env["care.budget.allocate"].with_user(self.care_manager).with_context(
             default_budget_id=budget.id,

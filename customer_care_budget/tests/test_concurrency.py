@@ -5,42 +5,41 @@ from odoo.exceptions import UserError
 from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 
-from odoo.addons.customer_care_budget.models.care_approval_mixin import workflow
+from odoo.addons.customer_care_budget.models.care_guard_mixin import workflow
 
 SUPERUSER_ID = api.SUPERUSER_ID
 
 
-@tagged("post_install", "-at_install")
-class TestConcurrentApproval(TransactionCase):
-    """Two transactions approve expenses on a line with room for one: exactly one succeeds.
+class ConcurrentApprovalCase(TransactionCase):
+    """Two transactions approve expenses that only one may have; the data is committed through cursors
+    of their own (a test's transaction is invisible to other connections) and removed again afterwards."""
 
-    The data is committed through cursors of their own (a test's transaction is invisible to other
-    connections) and removed again afterwards.
-    """
-
-    def setUp(self):
-        super().setUp()
+    def _commit_data(self, line_amounts, expense_activities, allowance=0.0):
+        """An approved plan with one key-account line per ``line_amounts`` (activity xml id, amount) and two
+        submitted expenses of 200 and 190 on the customer, for ``expense_activities``."""
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            gift = env.ref("customer_care_budget.care_activity_gift")
             self.manager = env["res.users"].create({
                 "name": "Concurrency Manager", "login": "ccb_concurrency_manager",
                 "group_ids": [Command.set([env.ref("customer_care_budget.group_care_manager").id])],
             })
-            self.customer = env["res.partner"].create({"name": "Concurrent customer", "is_company": True})
-            # a key-account line: the expenses match it, whatever other plans the database holds
+            self.customer = env["res.partner"].create({
+                "name": "Concurrent customer", "is_company": True, "care_annual_allowance": allowance,
+            })
+            # key-account lines: the expenses match them, whatever other plans the database holds
             self.budget = env["care.budget"].create({
                 "name": "Concurrency plan", "date_from": "2026-01-01", "date_to": "2026-12-31",
-                "line_ids": [Command.create({"activity_type_id": gift.id, "amount_original": 300.0,
+                "line_ids": [Command.create({"activity_type_id": env.ref(activity).id, "amount_original": amount,
                                              "partner_id": self.customer.id,
-                                             "date_from": "2026-01-01", "date_to": "2026-12-31"})],
+                                             "date_from": "2026-01-01", "date_to": "2026-12-31"})
+                             for activity, amount in line_amounts],
             })
             # approved without its review round: this test is about the expenses
             workflow(self.budget).write({"state": "approved"})
             self.expenses = env["care.expense"].create([{
-                "partner_id": self.customer.id, "care_activity_type_id": gift.id, "date": "2026-06-15",
+                "partner_id": self.customer.id, "care_activity_type_id": env.ref(activity).id, "date": "2026-06-15",
                 "purpose": "Gift", "amount": amount,
-            } for amount in (200.0, 190.0)])
+            } for activity, amount in zip(expense_activities, (200.0, 190.0))])
             self.expenses.action_submit()
         self.addCleanup(self._remove_committed_data)
 
@@ -56,7 +55,9 @@ class TestConcurrentApproval(TransactionCase):
             self.customer.with_env(env).unlink()
             self.manager.with_env(env).unlink()
 
-    def test_two_cursors_cannot_both_spend_the_last_of_a_line(self):
+    def _approve_concurrently(self):
+        """Approve the two expenses in two transactions: the second takes its snapshot before the first
+        commits, then approves. Returns what happened to the second."""
         first, second = self.expenses.ids
         second_read = threading.Event()
         first_committed = threading.Event()
@@ -95,7 +96,22 @@ class TestConcurrentApproval(TransactionCase):
         finally:
             first_committed.set()
             thread.join(60)
+        return outcome
 
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentApproval(ConcurrentApprovalCase):
+    """A line with room for one of two expenses: exactly one is approved."""
+
+    def setUp(self):
+        super().setUp()
+        gift = "customer_care_budget.care_activity_gift"
+        self._commit_data([(gift, 300.0)], [gift, gift])
+
+    def test_two_cursors_cannot_both_spend_the_last_of_a_line(self):
+        first, second = self.expenses.ids
+        outcome = self._approve_concurrently()
         self.assertEqual(outcome["attempts"], 2, "the stale approval failed to serialize and was retried")
         self.assertIn("would overspend the budget line", outcome.get("error", ""))
         with self.registry.cursor() as cr:
@@ -104,3 +120,25 @@ class TestConcurrentApproval(TransactionCase):
             line = self.budget.with_env(env).line_ids
             self.assertEqual(self.expenses.with_env(env).budget_line_id, line)
             self.assertEqual((line.amount_committed, line.amount_available), (200.0, 100.0))
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentAllowance(ConcurrentApprovalCase):
+    """Two expenses on two lines with room, for a customer whose allowance admits one: exactly one is
+    approved (the lines' locks do not meet; the customer's allowance lock does)."""
+
+    def setUp(self):
+        super().setUp()
+        # two activities that need no receipt below 200
+        gift, visit = "customer_care_budget.care_activity_gift", "customer_care_budget.care_activity_visit"
+        self._commit_data([(gift, 1000.0), (visit, 1000.0)], [gift, visit], allowance=300.0)
+
+    def test_two_cursors_cannot_both_pass_the_allowance(self):
+        first, second = self.expenses.ids
+        outcome = self._approve_concurrently()
+        self.assertEqual(outcome["attempts"], 2, "the stale approval failed to serialize and was retried")
+        self.assertIn("allowance", outcome.get("error", ""))
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            self.assertEqual(env["care.expense"].browse([first, second]).mapped("state"), ["approved", "submitted"])
+            self.assertEqual(len(self.expenses.with_env(env).budget_line_id), 2, "two lines, two locks")

@@ -63,7 +63,7 @@ class EvaluationCommon(CareTestCommon):
             ("G", cls.tier_standard, 2000, 2700),
         ]:
             customer = customers[name] = cls._customer(f"Customer {name}")
-            customer.with_company(cls.company).write({"care_tier_id": tier.id, "care_stage": "active"})
+            cls._set_segment(customer, care_tier_id=tier.id, care_stage="active")
             cls._invoice(customer, before, days_ago=200)
             if now:
                 cls._invoice(customer, now, days_ago=30)
@@ -243,7 +243,7 @@ class TestEvaluation(EvaluationCommon):
 
     def test_results_only_come_from_compute(self):
         evaluation = self._evaluation()
-        with self.assertRaisesRegex(AccessError, "Compute"):
+        with self.assertRaisesRegex(AccessError, "cannot be typed in"):
             evaluation.write({"roi": 500.0})
         with self.assertRaises(AccessError):
             evaluation.line_result_ids[0].write({"recommendation": "increase"})

@@ -69,7 +69,7 @@ class TestExpenseApproval(CareTestCommon):
         expense = self._expense(150.0, user=self.care_manager)
         expense.action_submit()
         self.assertEqual(self._reviewers(expense), [{"care_manager_2"}], "the requester is no reviewer")
-        with self.assertRaisesRegex(UserError, "your own expense"):
+        with self.assertRaisesRegex(UserError, "you asked for its approval"):
             expense.with_user(self.care_manager).validate_tier()
         self.assertEqual(expense.state, "submitted")
 
@@ -97,7 +97,7 @@ class TestExpenseApproval(CareTestCommon):
         self.assertEqual(active.state, "approved", "no tier applies: approved at once")
         for stage in ("lost", "prospect"):
             customer = self._customer(f"{stage} customer")
-            customer.with_company(self.company).write({"care_tier_id": self.tier_key.id, "care_stage": stage})
+            self._set_segment(customer, care_tier_id=self.tier_key.id, care_stage=stage)
             expense = self._expense(100.0, partner=customer)
             expense.action_submit()
             self.assertEqual(expense.state, "submitted")
@@ -107,8 +107,8 @@ class TestExpenseApproval(CareTestCommon):
         expense = self._expense(150.0)
         expense.action_submit()
         action = expense.with_user(self.care_manager).reject_tier()
-        self.assertEqual(action["res_model"], "care.expense.reason")
-        wizard = Form(self.env["care.expense.reason"].with_user(self.care_manager).with_context(**action["context"]))
+        self.assertEqual(action["res_model"], "care.approval.reason")
+        wizard = Form(self.env["care.approval.reason"].with_user(self.care_manager).with_context(**action["context"]))
         wizard.reason = "No receipt from the restaurant"
         wizard.save().action_confirm()
         self.assertEqual(expense.state, "rejected")

@@ -31,7 +31,7 @@ class TestExpensePolicy(CareTestCommon):
         }])
         self.assertRegex(expense.name, r"^CARE/2026/\d{5}$")
         # the segment stays what it was when the money was spent
-        self.customer.with_company(self.company).care_tier_id = self.tier_basic
+        self._set_segment(self.customer, care_tier_id=self.tier_basic.id)
         self.assertEqual(expense.customer_tier_id, self.tier_key)
 
     def test_amount_must_be_positive(self):
@@ -90,7 +90,7 @@ class TestExpensePolicy(CareTestCommon):
         self._expense(120.0, date="2026-06-17").action_submit()
         with self.assertRaises(AccessError):
             twin._confirm_duplicate("Two gifts")
-        wizard = Form(self.env["care.expense.reason"].with_user(self.care_manager).with_context(
+        wizard = Form(self.env["care.approval.reason"].with_user(self.care_manager).with_context(
             **twin.with_user(self.care_manager).action_confirm_duplicate()["context"]))
         wizard.reason = "Two different gifts for two departments"
         wizard.save().action_confirm()
@@ -112,7 +112,7 @@ class TestExpensePolicy(CareTestCommon):
         expense.action_submit()
         for values in ({"amount": 50.0}, {"partner_id": self._customer("Other").id}, {"date": "2026-06-14"},
                        {"budget_line_id": self.meal_line.id}):
-            with self.assertRaisesRegex(UserError, "Only draft expenses can be edited"):
+            with self.assertRaisesRegex(UserError, "cannot be changed on .* in the state Submitted"):
                 expense.with_user(self.care_manager).write(values)
         self.assertEqual(expense.amount, 100.0)
 
@@ -127,7 +127,7 @@ class TestExpensePolicy(CareTestCommon):
         expense = self._expense(100.0, activity=self.meal)
         self.assertEqual(expense.budget_line_id, self.meal_line, "the line of the customer's tier")
         basic = self._customer("Basic Customer")
-        basic.with_company(self.company).care_tier_id = self.tier_basic
+        self._set_segment(basic, care_tier_id=self.tier_basic.id)
         self.assertFalse(self._expense(100.0, partner=basic, activity=self.meal).budget_line_id)
 
     def test_only_drafts_can_be_deleted(self):

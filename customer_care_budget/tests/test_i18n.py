@@ -36,9 +36,12 @@ class TestTranslations(CareTestCommon):
 
     def test_errors_speak_the_users_language(self):
         customer = self._customer("顾客")
-        with self.assertRaisesRegex(AccessError, "只有客户维护主管"):
+        with self.assertRaisesRegex(AccessError, "根据已过账的发票重新计算"):
             # the web client sends the user's language in the context
             customer.with_user(self.care_user).with_context(lang=self.care_user.lang).write({"care_stage": "active"})
+        expense = self._expense(100.0)
+        with self.assertRaisesRegex(AccessError, "不能手工输入"):
+            expense.with_user(self.care_user).with_context(lang=self.care_user.lang).write({"amount_company": 1.0})
 
     def test_churn_reason_in_company_language(self):
         self.company.partner_id.lang = "zh_CN"

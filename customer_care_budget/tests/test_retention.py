@@ -21,14 +21,12 @@ class TestRetentionActions(CareTestCommon):
             "amount": 1.0, "reason": "Keep the test lines apart",
         })
         cls.at_risk = cls._customer("Fading Customer", user_id=cls.care_user.id)
-        cls.at_risk.with_company(cls.company).write({
-            "care_tier_id": cls.tier_key.id, "care_stage": "at_risk", "care_clv": 900.0,
-            "care_churn_risk": True, "care_churn_reason": "revenue fell by 60%",
-        })
+        cls._set_segment(
+            cls.at_risk, care_tier_id=cls.tier_key.id, care_stage="at_risk", care_clv=900.0,
+            care_churn_risk=True, care_churn_reason="revenue fell by 60%",
+        )
         cls.flagged = cls._customer("Flagged Customer")
-        cls.flagged.with_company(cls.company).write({
-            "care_stage": "active", "care_churn_risk": True, "care_clv": 5000.0,
-        })
+        cls._set_segment(cls.flagged, care_stage="active", care_churn_risk=True, care_clv=5000.0)
 
     def _at_risk_customers(self):
         action = self.env["ir.actions.act_window"]._for_xml_id("customer_care_budget.res_partner_action_care_at_risk")

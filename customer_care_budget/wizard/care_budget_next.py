@@ -6,6 +6,7 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..models.care_guard_mixin import workflow
 from ..tools import split_amount
 
 
@@ -243,7 +244,6 @@ class CareBudgetNext(models.TransientModel):
             "date_to": self.date_to,
             "user_id": old.user_id.id,
             "description": old.description,
-            "source_evaluation_id": self.evaluation_id.id,
             "reserve_amount": self.currency_id.round(total * reserve_share),
             "objective_ids": [
                 Command.create({
@@ -269,6 +269,7 @@ class CareBudgetNext(models.TransientModel):
                 for row in kept
             ],
         })
+        workflow(budget).write({"source_evaluation_id": self.evaluation_id.id})  # the link is the wizard's to set
         budget.message_post(body=self.env._(
             "Planned from the evaluation %(evaluation)s of %(budget)s.", evaluation=self.evaluation_id.name,
             budget=old.name,

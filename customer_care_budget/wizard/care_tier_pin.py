@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..models.care_guard_mixin import workflow
+
 
 class CareTierPin(models.TransientModel):
     """Pin a tier on customers: recomputation keeps it until a Manager unpins it."""
@@ -15,7 +17,7 @@ class CareTierPin(models.TransientModel):
         self.ensure_one()
         partners = self.partner_ids.commercial_partner_id
         partners._check_care_manager()
-        partners.write({
+        workflow(partners).write({
             "care_tier_id": self.tier_id.id,
             "care_pinned_tier_id": self.tier_id.id,
             "care_pin_reason": self.reason,

@@ -1,7 +1,7 @@
 from odoo import models
 from odoo.exceptions import AccessError
 
-from ..models.care_approval_mixin import workflow
+from ..models.care_guard_mixin import workflow
 from ..models.tier_review import CARE_MODELS
 
 
