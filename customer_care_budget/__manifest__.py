@@ -32,8 +32,8 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/care_tier_pin_views.xml",
-        "data/spreadsheet_dashboard_data.xml",
         "views/customer_care_menus.xml",
+        "data/spreadsheet_dashboard_data.xml",
         "report/care_xlsx_reports.xml",
     ],
     "demo": [

@@ -13,6 +13,7 @@ class CareBudgetChange(models.Model):
     _name = "care.budget.change"
     _description = "Customer Care Budget Change"
     _inherit = ["care.guard.mixin"]
+    _care_positive_fields = ("amount",)
     _order = "id desc"
     _check_company_auto = True
 

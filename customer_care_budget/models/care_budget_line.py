@@ -21,6 +21,7 @@ class CareBudgetLine(models.Model):
     _name = "care.budget.line"
     _description = "Customer Care Budget Line"
     _inherit = ["care.guard.mixin"]
+    _care_positive_fields = ("amount_original",)
     _order = "budget_id, date_from, activity_type_id, tier_id, id"
     _check_company_auto = True
     _rec_names_search = ["activity_type_id", "tier_id", "partner_id"]

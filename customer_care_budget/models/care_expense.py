@@ -41,6 +41,7 @@ class CareExpense(models.Model):
     _tier_validation_manual_config = False
     _approval_activity_type = "customer_care_budget.mail_activity_care_expense_approval"
     _rejected_state = "rejected"
+    _care_positive_fields = ("amount",)
 
     # ------------------------------------------------------------
     # FIELDS
@@ -296,7 +297,10 @@ class CareExpense(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        self._check_requester(vals)
+        if not self._care_guard_bypassed():
+            # the record rule lets a plan's responsible read its expenses, not edit someone else's
+            self._check_requester_or_manager(self.env._("edit"))
+            self._check_requester(vals)
         return super().write(vals)
 
     def init(self):

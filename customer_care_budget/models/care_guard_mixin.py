@@ -43,6 +43,8 @@ class CareGuardMixin(models.AbstractModel):
     _name = "care.guard.mixin"
     _description = "Customer Care Write Guard"
 
+    _care_positive_fields = ()  # amounts that must be above zero (refused in words before the database's CHECK)
+
     # ------------------------------------------------------------
     # ORM OVERRIDES
     # ------------------------------------------------------------
@@ -191,6 +193,8 @@ class CareGuardMixin(models.AbstractModel):
                         "%(field)s must be a number between -%(limit)s and %(limit)s.",
                         field=label, limit=f"{limit:,}",
                     ))
+                if fname in self._care_positive_fields and number <= 0:
+                    raise ValidationError(self.env._("%(field)s must be positive.", field=label))
             elif field.type in ("date", "datetime"):
                 try:
                     day = fields.Datetime.to_datetime(value).date() if field.type == "datetime" \

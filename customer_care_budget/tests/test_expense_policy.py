@@ -35,10 +35,13 @@ class TestExpensePolicy(CareTestCommon):
         self.assertEqual(expense.customer_tier_id, self.tier_key)
 
     def test_amount_must_be_positive(self):
-        with self.assertRaisesRegex(Exception, "positive"), self.cr.savepoint():
-            self._expense(0.0)
-        with self.assertRaisesRegex(Exception, "positive"), self.cr.savepoint():
-            self._expense(-5.0)
+        for amount in (0.0, -5.0):
+            with self.assertRaisesRegex(ValidationError, "Amount must be positive"), self.cr.savepoint():
+                self._expense(amount)
+        expense = self._expense(5.0)
+        with self.assertRaisesRegex(ValidationError, "Amount must be positive"), self.cr.savepoint():
+            expense.write({"amount": -1.0})
+        self.assertEqual(expense.amount, 5.0)
 
     def test_date_not_in_future_and_inside_an_approved_plan(self):
         tomorrow = fields.Date.context_today(self.env["care.expense"]) + timedelta(days=1)

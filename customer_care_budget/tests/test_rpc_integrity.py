@@ -273,6 +273,24 @@ class TestRpcIntegrity(CareTestCommon):
         self.assertRpcRefused(self.care_user, "care.expense", "create", {**base, "user_id": self.care_manager.id})
         self.assertFalse(self.env["care.expense"].search([("partner_id", "=", self.customer.id)]))
 
+    def test_plan_responsible_reads_but_does_not_edit_others_expenses(self):
+        self.plan.sudo().user_id = self.care_user
+        expense = self._expense(100.0, user=self.care_manager_2)
+        self.assertEqual(self.rpc(self.care_user, "care.expense", "read", expense.ids, ["amount"])[0]["amount"], 100.0)
+        self.assertRpcRefused(self.care_user, "care.expense", "write", expense.ids, {"amount": 1.0})
+        self.assertRpcRefused(self.care_user, "care.expense", "action_submit", expense.ids)
+        self.assertRecordValues(expense, [{"amount": 100.0, "state": "draft"}])
+
+    def test_workflow_steps_are_tracked_whatever_the_context(self):
+        expense = self._expense(100.0)
+        self.env.cr.precommit.run()  # as if created in an earlier request: creation discards tracking
+        self.rpc(self.care_user, "care.expense", "action_submit", expense.ids,
+                 context={"tracking_disable": True, "mail_notrack": True})
+        self.env.cr.precommit.run()
+        expense.invalidate_recordset()
+        tracked = expense.sudo().message_ids.tracking_value_ids.filtered(lambda value: value.field_id.name == "state")
+        self.assertEqual(tracked.mapped("new_value_char"), ["Submitted"])
+
     # ------------------------------------------------------------
     # legitimate work still works
     # ------------------------------------------------------------
