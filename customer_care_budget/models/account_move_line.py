@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-from .care_guard_mixin import in_workflow
+from .care_guard_mixin import given_values, in_workflow
 
 # What the budget and the expense ledger read of a care bill's items: fixed once the expense posts it.
 CARE_BILL_LOCKED_FIELDS = {
@@ -30,7 +30,9 @@ class AccountMoveLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self._care_guard_bypassed() and any(vals.get("care_expense_id") for vals in vals_list):
+        if not self._care_guard_bypassed() and any(
+            given_values(self, vals).get("care_expense_id") for vals in vals_list
+        ):
             raise AccessError(self.env._("Only a customer care expense links journal items to itself, by posting."))
         return super().create(vals_list)
 

@@ -30,6 +30,15 @@ def in_workflow(records):
     return records.env.context.get(WORKFLOW) is WORKFLOW_TOKEN
 
 
+def given_values(model, vals):
+    """``vals`` with the defaults the context gives (``default_<field>`` keys): a client sends those too."""
+    defaults = {
+        key.removeprefix("default_"): value for key, value in model.env.context.items()
+        if key.startswith("default_") and key.removeprefix("default_") in model._fields
+    }
+    return {**defaults, **vals}
+
+
 class CareGuardMixin(models.AbstractModel):
     """What a client may write on a Customer Care record, by allow-list.
 
@@ -99,12 +108,7 @@ class CareGuardMixin(models.AbstractModel):
     # ------------------------------------------------------------
 
     def _care_given(self, vals):
-        """``vals`` with the defaults the context gives (``default_<field>`` keys): a client sends those too."""
-        defaults = {
-            key.removeprefix("default_"): value for key, value in self.env.context.items()
-            if key.startswith("default_") and key.removeprefix("default_") in self._fields
-        }
-        return {**defaults, **vals}
+        return given_values(self, vals)
 
     def _care_guard_bypassed(self):
         return self.env.su or in_workflow(self)
@@ -133,22 +137,22 @@ class CareGuardMixin(models.AbstractModel):
             if any(fname not in fnames for fnames in allowed.values())
         }
         changed = {fname for fname in refused if not self._care_unchanged(fname, vals[fname])}
-        if changed:
-            writable_somewhere = {
-                fname for fname in changed
-                if any(fname in self._care_writable_fields(state) for state, _label in self._care_states())
-            }
-            if writable_somewhere:
-                states = dict(self._care_states())
-                raise UserError(self.env._(
-                    "%(fields)s cannot be changed on %(records)s in the state %(state)s.",
-                    fields=self._care_field_labels(writable_somewhere),
-                    records=", ".join(self.mapped("display_name")),
-                    state=", ".join(states.get(state, state or "") for state in allowed),
-                ))
+        locked = {
+            fname for fname in changed
+            if any(fname in self._care_writable_fields(state) for state, _label in self._care_states())
+        }
+        if changed - locked:
             raise AccessError(self.env._(
                 "%(model)s: %(fields)s cannot be typed in, the application sets them (computed, or by its actions).",
-                fields=self._care_field_labels(changed), model=self._description,
+                fields=self._care_field_labels(changed - locked), model=self._description,
+            ))
+        if locked:
+            states = dict(self._care_states())
+            raise UserError(self.env._(
+                "%(fields)s cannot be changed on %(records)s in the state %(state)s.",
+                fields=self._care_field_labels(locked),
+                records=", ".join(self.mapped("display_name")),
+                state=", ".join(states.get(state, state or "") for state in allowed),
             ))
         return {fname: value for fname, value in vals.items() if fname not in refused}
 

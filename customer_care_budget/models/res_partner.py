@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError
 from odoo.fields import Domain
 from odoo.tools import SQL, float_compare, split_every
 
-from .care_guard_mixin import in_workflow, workflow
+from .care_guard_mixin import given_values, in_workflow, workflow
 
 CARE_STAGES = [
     ("prospect", "Prospect"),
@@ -23,9 +23,8 @@ CARE_SEGMENT_FIELDS = {
     "care_r_score", "care_f_score", "care_m_score", "care_score", "care_clv", "care_churn_risk",
     "care_churn_reason", "care_annual_allowance",
 }
-# The care fields a user may write: account managers record size and need, a Customer Care Manager the
-# allowance. Every other care field comes from the recompute, the pin wizard or Unpin.
-CARE_USER_FIELDS = {"care_size", "care_need"}
+# The segment field a Customer Care Manager may write (account managers record size and need, which are
+# no segment fields); every other one comes from the recompute, the pin wizard or Unpin.
 CARE_MANAGER_FIELDS = {"care_annual_allowance"}
 CARE_GROUPS = "customer_care_budget.group_care_user,customer_care_budget.group_care_accountant"
 # Segment fields the recompute derives (the pin and the allowance are a Manager's decisions).
@@ -245,7 +244,7 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._check_care_segment_write(vals)
+            self._check_care_segment_write(given_values(self, vals))
         return super().create(vals_list)
 
     def write(self, vals):

@@ -4,7 +4,7 @@ from odoo import api, models
 from odoo.exceptions import AccessError
 from odoo.fields import Domain
 
-from .care_guard_mixin import in_workflow
+from .care_guard_mixin import given_values, in_workflow
 
 CARE_MODELS = ("care.budget", "care.expense")
 
@@ -43,7 +43,7 @@ class TierReview(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if any(vals.get("model") in CARE_MODELS for vals in vals_list):
+        if any(given_values(self, vals).get("model") in CARE_MODELS for vals in vals_list):
             self._check_care_workflow()
         return super().create(vals_list)
 

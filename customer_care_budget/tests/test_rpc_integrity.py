@@ -291,6 +291,42 @@ class TestRpcIntegrity(CareTestCommon):
         tracked = expense.sudo().message_ids.tracking_value_ids.filtered(lambda value: value.field_id.name == "state")
         self.assertEqual(tracked.mapped("new_value_char"), ["Submitted"])
 
+    def test_context_defaults_cannot_forge_reviews_bill_links_or_segments(self):
+        expense = self._expense(100.0)
+        expense.action_submit()
+        override = self.env.ref("customer_care_budget.tier_definition_care_expense_override")
+        self.assertRpcRefused(
+            self.care_user, "tier.review", "create",
+            {"res_id": expense.id, "definition_id": override.id, "status": "approved", "sequence": 99},
+            context={"default_model": "care.expense"},
+        )
+        self.assertNotIn(override, expense.review_ids.definition_id)
+
+        entry = self.env["account.move"].create({"move_type": "entry", "date": "2026-06-15"})
+        self.assertRpcRefused(
+            self.care_accountant, "account.move.line", "create",
+            [{"move_id": entry.id, "account_id": self.expense_account.id, "debit": 500.0},
+             {"move_id": entry.id, "account_id": self.company_data["default_account_payable"].id, "credit": 500.0}],
+            context={"default_care_expense_id": expense.id},
+        )
+        self.assertFalse(entry.line_ids)
+
+        self.assertRpcRefused(
+            self.care_user, "res.partner", "create", {"name": "Forged", "is_company": True},
+            context={"default_care_annual_allowance": 1e9, "default_care_tier_id": self.tier_strategic.id},
+        )
+        self.assertFalse(self.env["res.partner"].search([("name", "=", "Forged")]))
+
+    def test_plan_forms_only_offer_what_the_state_allows(self):
+        # approved: a Manager may hand the plan to another responsible
+        self.rpc(self.care_manager, "care.budget", "write", self.plan.ids, {"user_id": self.care_manager_2.id})
+        self.assertEqual(self.plan.user_id, self.care_manager_2)
+        waiting = self._budget()
+        waiting.with_user(self.care_manager).action_submit()
+        form = Form(waiting.with_user(self.care_manager))
+        for fname in ("name", "user_id", "description", "reserve_amount"):
+            self.assertTrue(form._get_modifier(fname, "readonly"), f"{fname} is read-only while waiting")
+
     # ------------------------------------------------------------
     # legitimate work still works
     # ------------------------------------------------------------
