@@ -124,8 +124,10 @@ class CareFeedback(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._check_scores(vals)
-            self._check_author(vals)
+            given = self._care_given(vals)  # the context's defaults are values the client sends too
+            self._check_scores(given)
+            self._check_author(given)
+            vals.update({fname: given[fname] for fname in ("csat", "nps") if given.get(fname) not in (None, False)})
             if vals.get("is_complaint") or vals.get("channel") == "complaint":
                 vals.setdefault("is_complaint", True)
                 vals.setdefault("complaint_state", "open")

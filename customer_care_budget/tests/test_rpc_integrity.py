@@ -317,6 +317,17 @@ class TestRpcIntegrity(CareTestCommon):
         )
         self.assertFalse(self.env["res.partner"].search([("name", "=", "Forged")]))
 
+    def test_feedback_is_recorded_in_ones_own_name_whatever_the_context(self):
+        values = {"partner_id": self.customer.id, "csat": "4"}
+        self.assertRpcRefused(self.care_user, "care.feedback", "create", values,
+                              context={"default_user_id": self.care_manager.id})
+        error = self.assertRpcRefused(self.care_user, "care.feedback", "create", values, context={"default_nps": 11})
+        self.assertIn("0 to 10", str(error))
+        feedback_id = self.rpc(self.care_user, "care.feedback", "create", values, context={"default_nps": 9})
+        self.assertRecordValues(self.env["care.feedback"].browse(feedback_id), [{
+            "user_id": self.care_user.id, "nps": "9", "nps_category": "promoter",
+        }])
+
     def test_plan_forms_only_offer_what_the_state_allows(self):
         # approved: a Manager may hand the plan to another responsible
         self.rpc(self.care_manager, "care.budget", "write", self.plan.ids, {"user_id": self.care_manager_2.id})
