@@ -43,12 +43,13 @@ class CareEvaluation(models.Model):
     # ------------------------------------------------------------
 
     name = fields.Char(compute="_compute_name", store=True, readonly=True)
+    # no check_company: the evaluation's company is the plan's, so a new evaluation (no company yet) can pick
+    # any plan the user's companies allow
     budget_id = fields.Many2one(
         "care.budget",
         required=True,
         index=True,
         tracking=True,
-        check_company=True,
         domain="[('state', 'in', ('approved', 'done'))]",
         ondelete="cascade",
     )
@@ -176,6 +177,9 @@ class CareEvaluation(models.Model):
     @api.depends("budget_id.name", "date_from", "date_to")
     def _compute_name(self):
         for evaluation in self:
+            if not evaluation.budget_id:
+                evaluation.name = self.env._("New Evaluation")
+                continue
             evaluation.name = self.env._(
                 "%(budget)s, %(start)s to %(end)s",
                 budget=evaluation.budget_id.name, start=evaluation.date_from, end=evaluation.date_to,
@@ -183,9 +187,13 @@ class CareEvaluation(models.Model):
 
     @api.depends("budget_id")
     def _compute_period(self):
+        """The plan's period, or its period so far while it runs: months to come have no effect yet."""
+        today = fields.Date.context_today(self)
         for evaluation in self:
-            evaluation.date_from = evaluation.budget_id.date_from
-            evaluation.date_to = evaluation.budget_id.date_to
+            budget = evaluation.budget_id
+            evaluation.date_from = budget.date_from
+            evaluation.date_to = min(budget.date_to, today) if budget.date_from and budget.date_from <= today \
+                else budget.date_to
 
     @api.depends("date_from", "date_to")
     def _compute_period_days(self):

@@ -240,6 +240,9 @@ class CareExpense(models.Model):
     @api.depends("company_id")
     def _compute_name(self):
         for expense in self.filtered(lambda exp: not exp.name):
+            if not isinstance(expense.id, int):  # an unsaved form: its number is drawn when it is saved
+                expense.name = self.env._("New")
+                continue
             expense.name = self.env["ir.sequence"].with_company(expense.company_id).next_by_code(
                 "care.expense", sequence_date=expense.date,
             ) or "/"

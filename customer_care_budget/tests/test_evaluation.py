@@ -1,5 +1,6 @@
 from datetime import date
 
+from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
 from odoo import Command
@@ -365,11 +366,12 @@ class TestEvaluationRules(CareTestCommon):
                 "budget_id": self.plan.id, "date_from": "2026-06-01", "date_to": "2026-05-01",
             })
 
-    def test_evaluate_button_defaults_to_the_plan_period(self):
-        action = self.plan.with_user(self.care_manager).action_evaluate()
+    def test_evaluate_button_defaults_to_the_plan_period_so_far(self):
+        with freeze_time("2026-09-30"):
+            action = self.plan.with_user(self.care_manager).action_evaluate()
         evaluation = self.env["care.evaluation"].browse(action["res_id"])
         self.assertRecordValues(evaluation, [{
-            "date_from": date(2026, 1, 1), "date_to": date(2026, 12, 31), "state": "draft", "gross_margin_pct": 40.0,
+            "date_from": date(2026, 1, 1), "date_to": date(2026, 9, 30), "state": "draft", "gross_margin_pct": 40.0,
         }])
         self.assertTrue(evaluation.computed_on)
         self.assertEqual(self.plan.evaluation_count, 1)

@@ -1,0 +1,59 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.tests import Form, tagged
+
+from .common import CareTestCommon
+
+
+@tagged("post_install", "-at_install")
+class TestForms(CareTestCommon):
+    """What the web client's forms send and show: the fields they leave out, their onchanges, their
+    domains (``Form`` follows the views as the client does)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_expenses()
+
+    def _new_expense(self, amount):
+        form = Form(self.env["care.expense"].with_user(self.care_user))
+        form.partner_id = self.customer
+        form.care_activity_type_id = self.gift
+        form.purpose = "Thank-you gift"
+        form.amount = amount
+        return form
+
+    def test_a_new_expense_draws_its_number_once_saved(self):
+        sequence = self.env["ir.sequence"].search([("code", "=", "care.expense"),
+                                                    ("company_id", "in", [self.company.id, False])], limit=1)
+        before = sequence.number_next_actual
+        form = self._new_expense(50.0)
+        self.assertEqual(form.name, "New", "an unsaved expense has no number yet")
+        self.assertEqual(sequence.number_next_actual, before, "the onchanges drew no number")
+        first = form.save()
+        second = self._new_expense(60.0).save()
+        numbers = [int(expense.name.rsplit("/", 1)[1]) for expense in first | second]
+        self.assertEqual(numbers[1], numbers[0] + 1, "no number is burnt between two expenses")
+
+    def test_evaluations_new_picks_a_plan(self):
+        form_view = self.env["care.evaluation"].get_views([(False, "form")])
+        budget_field = form_view["models"]["care.evaluation"]["fields"]["budget_id"]
+        self.assertNotIn("company_id", str(budget_field.get("domain", "")),
+                         "a new evaluation has no company yet: the plan's domain must not need one")
+        with freeze_time("2026-06-30"):
+            form = Form(self.env["care.evaluation"].with_user(self.care_manager))
+            self.assertEqual(form.name, "New Evaluation")
+            form.budget_id = self.plan
+            evaluation = form.save()
+        self.assertRecordValues(evaluation, [{
+            "company_id": self.company.id, "date_from": date(2026, 1, 1),
+            "date_to": date(2026, 6, 30),  # the plan runs: its period so far, not months to come
+        }])
+        self.assertIn("Care 2026", evaluation.name)
+
+    def test_a_finished_plan_is_evaluated_over_its_whole_period(self):
+        with freeze_time("2027-02-01"):
+            evaluation = self.env["care.evaluation"].with_user(self.care_manager).create({"budget_id": self.plan.id})
+        self.assertRecordValues(evaluation, [{"date_from": date(2026, 1, 1), "date_to": date(2026, 12, 31)}])
