@@ -43,5 +43,8 @@
         "demo/care_feedback_demo.xml",
         "demo/care_evaluation_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["customer_care_budget/static/tests/tours/*.js"],
+    },
     "application": True,
 }

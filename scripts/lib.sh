@@ -52,6 +52,21 @@ pip_install() {
     fi
 }
 
+# The tours need a Chromium that Odoo finds on the PATH: Debian's chromium, installed here when we can.
+ensure_chromium() {
+    local bin
+    for bin in chromium chromium-browser google-chrome google-chrome-stable; do
+        command -v "$bin" >/dev/null && return 0
+    done
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        say "Installing Debian's chromium for the tours"
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 \
+            || die "could not install Debian's chromium package (apt-get install chromium): the tours need it."
+    else
+        die "the tours need Chromium: install Debian's chromium package (apt-get install chromium) or put chromium on the PATH."
+    fi
+}
+
 postgres_answers() {
     "$PYTHON" -c 'import psycopg2; psycopg2.connect(dbname="postgres", connect_timeout=3).close()' 2>/dev/null
 }

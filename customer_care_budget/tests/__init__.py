@@ -24,4 +24,5 @@ from . import test_rpc_integrity
 from . import test_segmentation_rfm
 from . import test_settings
 from . import test_tier_pin
+from . import test_ui
 from . import test_write_allow_list

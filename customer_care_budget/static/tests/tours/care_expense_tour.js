@@ -1,0 +1,102 @@
+import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_utils";
+
+// The account manager's journey: a customer's tier, an expense recorded and submitted, the policy
+// refusing it while the receipt is missing.
+registry.category("web_tour.tours").add("customer_care_account_manager_tour", {
+    url: "/odoo",
+    steps: () => [
+        ...stepUtils.goToAppSteps("customer_care_budget.customer_care_menu_root", "Open Customer Care"),
+        {
+            content: "Open the customers",
+            trigger: ".o_main_navbar a[data-menu-xmlid='customer_care_budget.customer_care_menu_customers']",
+            run: "click",
+        },
+        {
+            content: "The customer shows its tier",
+            trigger: ".o_kanban_record:contains(Tour Customer), .o_data_row:contains(Tour Customer)",
+        },
+        {
+            content: "Open the expenses menu",
+            trigger: ".o_main_navbar button:contains(Expenses), .o_main_navbar a:contains(Expenses)",
+            run: "click",
+        },
+        {
+            content: "My Expenses",
+            trigger: ".dropdown-item[data-menu-xmlid='customer_care_budget.care_expense_menu_mine']",
+            run: "click",
+        },
+        {
+            content: "My Expenses is open",
+            trigger: ".o_control_panel .o_breadcrumb:contains(My Expenses)",
+        },
+        {
+            content: "Record a new expense",
+            trigger: ".o_control_panel_main_buttons button.o_list_button_add, .o-kanban-button-new",
+            run: "click",
+        },
+        {
+            content: "An unsaved expense has no number yet",
+            trigger: ".o_form_view .oe_title:contains(New)",
+        },
+        {
+            content: "Choose the customer",
+            trigger: ".o_field_widget[name=partner_id] input",
+            run: "edit Tour Customer",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item:contains(Tour Customer)",
+            run: "click",
+        },
+        {
+            content: "Choose the activity",
+            trigger: ".o_field_widget[name=care_activity_type_id] input",
+            run: "edit Business Meals",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item:contains(Business Meals)",
+            run: "click",
+        },
+        {
+            content: "Say what it is for",
+            trigger: ".o_field_widget[name=purpose] textarea",
+            run: "edit Lunch with the purchasing team",
+        },
+        {
+            content: "Type the amount",
+            trigger: ".o_field_widget[name=amount] input",
+            run: "edit 120",
+        },
+        {
+            content: "The budget line is matched: its money left shows",
+            trigger: ".o_field_widget[name=budget_available]:contains(5,000.00)",
+        },
+        {
+            content: "Save",
+            trigger: ".o_form_button_save:enabled",
+            run: "click",
+        },
+        {
+            content: "Saved with its number",
+            trigger: ".o_form_saved .oe_title:contains(CARE/)",
+        },
+        {
+            content: "Submit without a receipt",
+            trigger: "button[name=action_submit]",
+            run: "click",
+        },
+        {
+            content: "The policy asks for the receipt",
+            trigger: ".modal:contains(need a receipt)",
+        },
+        {
+            content: "Close the message",
+            trigger: ".modal .btn-primary",
+            run: "click",
+        },
+        {
+            content: "The expense stays a draft",
+            trigger: ".o_statusbar_status button.o_arrow_button_current:contains(Draft)",
+        },
+    ],
+});

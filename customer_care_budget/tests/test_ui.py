@@ -1,0 +1,40 @@
+from odoo import Command, fields
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.base.tests.common import new_test_user
+from odoo.addons.customer_care_budget.models.care_guard_mixin import workflow
+
+
+@tagged("post_install", "-at_install")
+class TestUi(HttpCase):
+    """The personas' journeys in a real browser (Odoo tours, headless Chromium)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.account_manager = new_test_user(
+            cls.env, login="tour_account_manager", name="Account Manager",
+            groups="base.group_user,customer_care_budget.group_care_user",
+        )
+        cls.customer = cls.env["res.partner"].create({"name": "Tour Customer", "is_company": True, "customer_rank": 1})
+        workflow(cls.customer).write({
+            "care_tier_id": cls.env.ref("customer_care_budget.care_tier_key").id, "care_stage": "active",
+        })
+        today = fields.Date.context_today(cls.env["care.budget"])
+        meal = cls.env.ref("customer_care_budget.care_activity_meal")
+        cls.budget = cls.env["care.budget"].create({
+            "name": "Tour plan", "date_from": today.replace(month=1, day=1), "date_to": today.replace(month=12, day=31),
+            "line_ids": [Command.create({
+                "activity_type_id": meal.id, "amount_original": 5000.0, "partner_id": cls.customer.id,
+                "date_from": today.replace(month=1, day=1), "date_to": today.replace(month=12, day=31),
+            })],
+        })
+        workflow(cls.budget).write({"state": "approved"})  # approved without its review round
+
+    def test_account_manager_records_and_submits_an_expense(self):
+        self.start_tour("/odoo", "customer_care_account_manager_tour", login=self.account_manager.login)
+        expense = self.env["care.expense"].search([("partner_id", "=", self.customer.id)])
+        self.assertRecordValues(expense, [{
+            "state": "draft", "amount": 120.0, "user_id": self.account_manager.id,
+            "budget_line_id": self.budget.line_ids.id,
+        }])
