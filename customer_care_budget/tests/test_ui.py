@@ -21,15 +21,28 @@ class TestUi(HttpCase):
             "care_tier_id": cls.env.ref("customer_care_budget.care_tier_key").id, "care_stage": "active",
         })
         today = fields.Date.context_today(cls.env["care.budget"])
+        period = {"date_from": today.replace(month=1, day=1), "date_to": today.replace(month=12, day=31)}
         meal = cls.env.ref("customer_care_budget.care_activity_meal")
         cls.budget = cls.env["care.budget"].create({
-            "name": "Tour plan", "date_from": today.replace(month=1, day=1), "date_to": today.replace(month=12, day=31),
+            "name": "Account manager's plan", **period,
             "line_ids": [Command.create({
-                "activity_type_id": meal.id, "amount_original": 5000.0, "partner_id": cls.customer.id,
-                "date_from": today.replace(month=1, day=1), "date_to": today.replace(month=12, day=31),
+                "activity_type_id": meal.id, "amount_original": 5000.0, "partner_id": cls.customer.id, **period,
             })],
         })
         workflow(cls.budget).write({"state": "approved"})  # approved without its review round
+        cls.manager = new_test_user(
+            cls.env, login="tour_manager", name="Care Manager",
+            groups="base.group_user,customer_care_budget.group_care_manager",
+        )
+        gift = cls.env.ref("customer_care_budget.care_activity_gift")
+        cls.plan = cls.env["care.budget"].create({
+            "name": "Tour plan", "reserve_amount": 500.0, **period,
+            "line_ids": [
+                Command.create({"activity_type_id": activity.id, "amount_original": 1000.0, **period})
+                for activity in (gift, meal)
+            ],
+        })
+        workflow(cls.plan).write({"state": "approved"})
 
     def test_account_manager_records_and_submits_an_expense(self):
         self.start_tour("/odoo", "customer_care_account_manager_tour", login=self.account_manager.login)
@@ -38,3 +51,12 @@ class TestUi(HttpCase):
             "state": "draft", "amount": 120.0, "user_id": self.account_manager.id,
             "budget_line_id": self.budget.line_ids.id,
         }])
+
+    def test_manager_moves_money_and_evaluates_from_the_forms(self):
+        self.start_tour("/odoo", "customer_care_manager_tour", login=self.manager.login)
+        gift_line, meal_line = self.plan.line_ids.sorted(lambda line: line.activity_type_id.sequence)
+        self.assertRecordValues(gift_line | meal_line, [{"amount_planned": 950.0}, {"amount_planned": 1100.0}])
+        self.assertRecordValues(self.plan, [{"reserve_unallocated": 450.0, "amount_total": 2500.0}])
+        evaluation = self.env["care.evaluation"].search([("budget_id", "=", self.plan.id)])
+        self.assertRecordValues(evaluation, [{"state": "confirmed", "date_from": self.plan.date_from}])
+        self.assertTrue(evaluation.line_result_ids)

@@ -1,0 +1,134 @@
+import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_utils";
+
+function pick(field, text, scope = ".modal") {
+    return [
+        {
+            content: `Choose ${text}`,
+            trigger: `${scope} .o_field_widget[name=${field}] input`,
+            run: `edit ${text}`,
+        },
+        {
+            trigger: `.o-autocomplete--dropdown-item:contains(${text})`,
+            run: "click",
+        },
+    ];
+}
+
+// The care manager's journey on an approved plan: Transfer and Release Reserve from their forms, then
+// Evaluations › New on the plan, Compute and Confirm.
+registry.category("web_tour.tours").add("customer_care_manager_tour", {
+    url: "/odoo",
+    steps: () => [
+        ...stepUtils.goToAppSteps("customer_care_budget.customer_care_menu_root", "Open Customer Care"),
+        {
+            content: "Open the budgets menu",
+            trigger: ".o_main_navbar button:contains(Budgets), .o_main_navbar a:contains(Budgets)",
+            run: "click",
+        },
+        {
+            content: "Budget Plans",
+            trigger: ".dropdown-item[data-menu-xmlid='customer_care_budget.care_budget_menu']",
+            run: "click",
+        },
+        {
+            content: "Open the approved plan",
+            trigger: ".o_data_row:contains(Tour plan) .o_data_cell",
+            run: "click",
+        },
+        {
+            content: "Transfer",
+            trigger: "button[name=action_open_change]:contains(Transfer)",
+            run: "click",
+        },
+        ...pick("line_from_id", "Gifts"),
+        ...pick("line_to_id", "Business Meals"),
+        {
+            content: "Amount to move",
+            trigger: ".modal .o_field_widget[name=amount] input",
+            run: "edit 100",
+        },
+        {
+            content: "Why",
+            trigger: ".modal .o_field_widget[name=reason] textarea",
+            run: "edit More dinners with key accounts",
+        },
+        {
+            content: "Move",
+            trigger: ".modal button[name=action_save]",
+            run: "click",
+        },
+        {
+            content: "The transfer is logged on the plan",
+            trigger: ".o-mail-Message:contains(Transferred)",
+        },
+        {
+            content: "Release Reserve",
+            trigger: "button[name=action_open_change]:contains(Release Reserve)",
+            run: "click",
+        },
+        ...pick("line_to_id", "Gifts"),
+        {
+            content: "Amount to release",
+            trigger: ".modal .o_field_widget[name=amount] input",
+            run: "edit 50",
+        },
+        {
+            content: "Why",
+            trigger: ".modal .o_field_widget[name=reason] textarea",
+            run: "edit Trade fair",
+        },
+        {
+            content: "Release",
+            trigger: ".modal button[name=action_save]",
+            run: "click",
+        },
+        {
+            content: "The release is logged on the plan",
+            trigger: ".o-mail-Message:contains(Released)",
+        },
+        {
+            content: "Open the budgets menu",
+            trigger: ".o_main_navbar button:contains(Budgets), .o_main_navbar a:contains(Budgets)",
+            run: "click",
+        },
+        {
+            content: "Evaluations",
+            trigger: ".dropdown-item[data-menu-xmlid='customer_care_budget.care_evaluation_menu']",
+            run: "click",
+        },
+        {
+            content: "Evaluations is open",
+            trigger: ".o_control_panel .o_breadcrumb:contains(Evaluations)",
+        },
+        {
+            content: "New evaluation",
+            trigger: ".o_control_panel_main_buttons button.o_list_button_add",
+            run: "click",
+        },
+        {
+            content: "A new evaluation says so",
+            trigger: ".o_form_view:contains(New Evaluation)",
+        },
+        ...pick("budget_id", "Tour plan", ".o_form_view"),
+        {
+            content: "Compute",
+            trigger: "button[name=action_compute]:contains(Compute)",
+            run: "click",
+        },
+        {
+            content: "Confirm",
+            trigger: "button[name=action_confirm]",
+            run: "click",
+        },
+        {
+            content: "Confirm it is frozen",
+            trigger: ".modal button.btn-primary",
+            run: "click",
+        },
+        {
+            content: "Confirmed",
+            trigger: ".o_statusbar_status button.o_arrow_button_current:contains(Confirmed)",
+        },
+    ],
+});
