@@ -241,7 +241,7 @@ class CareExpense(models.Model):
     def _compute_name(self):
         for expense in self.filtered(lambda exp: not exp.name):
             if not isinstance(expense.id, int):  # an unsaved form: its number is drawn when it is saved
-                expense.name = self.env._("New")
+                expense.name = self.env._("New Expense")
                 continue
             expense.name = self.env["ir.sequence"].with_company(expense.company_id).next_by_code(
                 "care.expense", sequence_date=expense.date,

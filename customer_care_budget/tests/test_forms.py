@@ -30,7 +30,7 @@ class TestForms(CareTestCommon):
                                                     ("company_id", "in", [self.company.id, False])], limit=1)
         before = sequence.number_next_actual
         form = self._new_expense(50.0)
-        self.assertEqual(form.name, "New", "an unsaved expense has no number yet")
+        self.assertEqual(form.name, "New Expense", "an unsaved expense has no number yet")
         self.assertEqual(sequence.number_next_actual, before, "the onchanges drew no number")
         first = form.save()
         second = self._new_expense(60.0).save()

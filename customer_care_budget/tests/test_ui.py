@@ -66,6 +66,14 @@ class TestUi(HttpCase):
         self.assertRecordValues(evaluation, [{"state": "confirmed", "date_from": self.plan.date_from}])
         self.assertTrue(evaluation.line_result_ids)
 
+    def test_account_manager_journey_in_chinese(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["customer_care_budget"], ["zh_CN"], overwrite=True)
+        self.account_manager.lang = "zh_CN"
+        self.start_tour("/odoo", "customer_care_account_manager_zh_tour", login=self.account_manager.login)
+        expense = self.env["care.expense"].search([("partner_id", "=", self.customer.id)])
+        self.assertRecordValues(expense, [{"state": "draft", "amount": 80.0, "purpose": "与采购团队午餐"}])
+
     def _approved_expense(self, amount):
         """An expense of the account manager, approved (the review round is not what the tour tests)."""
         expense = self.env["care.expense"].create({

@@ -100,3 +100,79 @@ registry.category("web_tour.tours").add("customer_care_account_manager_tour", {
         },
     ],
 });
+
+// The same journey in Simplified Chinese: menus, title, activity and the policy's refusal in zh_CN.
+registry.category("web_tour.tours").add("customer_care_account_manager_zh_tour", {
+    url: "/odoo",
+    steps: () => [
+        ...stepUtils.goToAppSteps("customer_care_budget.customer_care_menu_root", "打开客户维护"),
+        {
+            trigger: ".o_main_navbar button:contains(费用), .o_main_navbar a:contains(费用)",
+            run: "click",
+        },
+        {
+            trigger: ".dropdown-item[data-menu-xmlid='customer_care_budget.care_expense_menu_mine']:contains(我的费用)",
+            run: "click",
+        },
+        {
+            trigger: ".o_control_panel .o_breadcrumb:contains(我的费用)",
+        },
+        {
+            trigger: ".o_control_panel_main_buttons button.o_list_button_add, .o-kanban-button-new",
+            run: "click",
+        },
+        {
+            content: "新费用 until saved",
+            trigger: ".o_form_view .oe_title:contains(新费用)",
+        },
+        {
+            trigger: ".o_field_widget[name=partner_id] input",
+            run: "edit Tour Customer",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item:contains(Tour Customer)",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name=care_activity_type_id] input",
+            run: "edit 商务宴请",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item:contains(商务宴请)",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name=purpose] textarea",
+            run: "edit 与采购团队午餐",
+        },
+        {
+            trigger: ".o_field_widget[name=amount] input",
+            run: "edit 80",
+        },
+        {
+            trigger: ".o_field_widget[name=budget_available]:contains(5,000.00)",
+        },
+        {
+            trigger: ".o_form_button_save:enabled",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_saved .oe_title:contains(CARE/)",
+        },
+        {
+            trigger: "button[name=action_submit]:contains(提交)",
+            run: "click",
+        },
+        {
+            content: "The refusal is in Chinese",
+            trigger: ".modal:contains(须附票据)",
+        },
+        {
+            trigger: ".modal .btn-primary",
+            run: "click",
+        },
+        {
+            trigger: ".o_statusbar_status button.o_arrow_button_current:contains(草稿)",
+        },
+    ],
+});
