@@ -57,3 +57,23 @@ class TestForms(CareTestCommon):
         with freeze_time("2027-02-01"):
             evaluation = self.env["care.evaluation"].with_user(self.care_manager).create({"budget_id": self.plan.id})
         self.assertRecordValues(evaluation, [{"date_from": date(2026, 1, 1), "date_to": date(2026, 12, 31)}])
+
+    def test_every_window_action_tells_a_first_time_user_what_to_do(self):
+        actions = self.env["ir.actions.act_window"].search([
+            ("id", "in", self.env["ir.model.data"].search([
+                ("module", "=", "customer_care_budget"), ("model", "=", "ir.actions.act_window"),
+            ]).mapped("res_id")),
+            ("target", "!=", "new"), ("res_model", "!=", "res.config.settings"),
+        ])
+        self.assertGreater(len(actions), 10)
+        for action in actions:
+            with self.subTest(action=action.name):
+                self.assertIn("o_view_nocontent", action.help or "")
+
+    def test_administrator_data_survives_an_update(self):
+        for xmlid in ("care_activity_gift", "care_tier_key", "tier_definition_care_budget_manager",
+                      "tier_definition_care_expense_manager", "mail_activity_care_expense_approval",
+                      "seq_care_expense", "analytic_plan_customer_care"):
+            with self.subTest(xmlid=xmlid):
+                data = self.env["ir.model.data"].search([("module", "=", "customer_care_budget"), ("name", "=", xmlid)])
+                self.assertTrue(data.noupdate, f"{xmlid} is noupdate: a module update keeps an administrator's edits")
