@@ -108,6 +108,13 @@ class CareApprovalMixin(models.AbstractModel):
     def _update_counter(self, review_counter):
         return super(CareApprovalMixin, workflow(self))._update_counter(review_counter)
 
+    def _add_tier_validation_buttons(self, node, params):
+        # Submit and Reset to Draft request and restart the approval: OCA's own buttons would only refuse
+        new_node = super()._add_tier_validation_buttons(node, params)
+        for button in new_node.xpath("//button[@name='request_validation' or @name='restart_validation']"):
+            button.getparent().remove(button)
+        return new_node
+
     # ------------------------------------------------------------
     # HOOKS
     # ------------------------------------------------------------

@@ -58,6 +58,18 @@ class TestForms(CareTestCommon):
             evaluation = self.env["care.evaluation"].with_user(self.care_manager).create({"budget_id": self.plan.id})
         self.assertRecordValues(evaluation, [{"date_from": date(2026, 1, 1), "date_to": date(2026, 12, 31)}])
 
+    def test_approval_speaks_of_the_care_manager_and_offers_only_our_buttons(self):
+        expense = self._expense(100.0)
+        expense.action_submit()
+        self.assertEqual(expense.review_ids.todo_by, "Customer Care / Manager")
+        self.assertIn("Customer Care / Manager", str(expense.to_validate_message))
+        for model in ("care.expense", "care.budget"):
+            arch = str(self.env[model].get_views([(False, "form")])["views"]["form"]["arch"])
+            with self.subTest(model=model):
+                self.assertNotIn('name="restart_validation"', arch)
+                self.assertNotIn('name="request_validation"', arch)
+                self.assertIn('name="validate_tier"', arch)
+
     def test_every_window_action_tells_a_first_time_user_what_to_do(self):
         actions = self.env["ir.actions.act_window"].search([
             ("id", "in", self.env["ir.model.data"].search([
