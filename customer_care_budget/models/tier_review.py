@@ -17,10 +17,11 @@ class TierReview(models.Model):
     # ------------------------------------------------------------
 
     def _compute_todo_by(self):
-        super()._compute_todo_by()
+        res = super()._compute_todo_by()
         # "Group Manager" says nothing: name the group as the user's settings do (Customer Care / Manager)
         for review in self.filtered(lambda rev: rev.model in CARE_MODELS and rev.reviewer_group_id):
             review.todo_by = review.reviewer_group_id.full_name
+        return res
 
     # ------------------------------------------------------------
     # ORM OVERRIDES

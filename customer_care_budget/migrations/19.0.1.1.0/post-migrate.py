@@ -1,4 +1,7 @@
-"""Administrators' data became noupdate: a database installed before keeps their edits from now on too."""
+"""Databases installed before 19.0.1.1.0: administrators' data became noupdate (their edits are kept from
+now on too), and the reviews of plans and expenses name their group in full."""
+
+from odoo import SUPERUSER_ID, api
 
 ADMIN_DATA = (
     "analytic_plan_customer_care", "mail_activity_care_budget_approval", "tier_definition_care_budget_manager",
@@ -12,3 +15,5 @@ def migrate(cr, version):
         "UPDATE ir_model_data SET noupdate = TRUE WHERE module = 'customer_care_budget' AND name IN %s",
         [ADMIN_DATA],
     )
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    env["tier.review"].search([("model", "in", ["care.budget", "care.expense"])])._compute_todo_by()
