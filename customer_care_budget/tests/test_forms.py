@@ -70,6 +70,17 @@ class TestForms(CareTestCommon):
                 self.assertNotIn('name="request_validation"', arch)
                 self.assertIn('name="validate_tier"', arch)
 
+    def test_receipts_are_the_chatter_attachments_previewed_beside_the_form(self):
+        arch = str(self.env["care.expense"].get_views([(False, "form")])["views"]["form"]["arch"])
+        self.assertNotIn("many2many_binary", arch, "no Many2many widget on the One2many of receipts")
+        self.assertIn("o_attachment_preview", arch)
+        expense = self._new_expense(300.0).save()  # above the gift's receipt threshold
+        self.env["ir.attachment"].with_user(self.care_user).create({  # what the chatter's upload creates
+            "name": "receipt.pdf", "raw": b"%PDF receipt", "res_model": "care.expense", "res_id": expense.id,
+        })
+        expense.action_submit()
+        self.assertEqual(expense.state, "submitted", "the chatter's attachment is the receipt the policy wants")
+
     def test_every_window_action_tells_a_first_time_user_what_to_do(self):
         actions = self.env["ir.actions.act_window"].search([
             ("id", "in", self.env["ir.model.data"].search([
