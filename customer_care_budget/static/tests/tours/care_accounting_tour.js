@@ -1,19 +1,6 @@
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_utils";
-
-function menu(parent, xmlid) {
-    return [
-        {
-            content: `Open ${parent}`,
-            trigger: `.o_main_navbar button:contains(${parent}), .o_main_navbar a:contains(${parent})`,
-            run: "click",
-        },
-        {
-            trigger: `.dropdown-item[data-menu-xmlid='customer_care_budget.${xmlid}']`,
-            run: "click",
-        },
-    ];
-}
+import { openMenu } from "@customer_care_budget/../tests/tours/care_tour_utils";
 
 // The accountant's journey: post an approved expense and pay its bill; post another and cancel it,
 // which reverses its bill by a credit note.
@@ -21,7 +8,7 @@ registry.category("web_tour.tours").add("customer_care_accountant_tour", {
     url: "/odoo",
     steps: () => [
         ...stepUtils.goToAppSteps("customer_care_budget.customer_care_menu_root", "Open Customer Care"),
-        ...menu("Expenses", "care_expense_menu_to_post"),
+        ...openMenu("Expenses", "care_expense_menu_to_post"),
         {
             content: "Open the expense of 111",
             trigger: ".o_data_row:contains(111.00) .o_data_cell",
@@ -55,7 +42,7 @@ registry.category("web_tour.tours").add("customer_care_accountant_tour", {
             content: "The bill is paid",
             trigger: ".o_form_view .ribbon:contains(Paid), .o_form_view .ribbon:contains(In Payment)",
         },
-        ...menu("Expenses", "care_expense_menu_to_post"),
+        ...openMenu("Expenses", "care_expense_menu_to_post"),
         {
             content: "Open the expense of 222",
             trigger: ".o_data_row:contains(222.00) .o_data_cell",
@@ -92,7 +79,7 @@ registry.category("web_tour.tours").add("customer_care_admin_tour", {
             content: "Wait for the dashboard to load before using the menus",
             trigger: ".o_action_manager .o-spreadsheet, .o_action_manager .o_spreadsheet_dashboard_action",
         },
-        ...menu("Configuration", "customer_care_menu_settings"),
+        ...openMenu("Configuration", "customer_care_menu_settings"),
         {
             content: "Segmentation window",
             trigger: ".o_field_widget[name=care_window_days] input",
@@ -108,7 +95,7 @@ registry.category("web_tour.tours").add("customer_care_admin_tour", {
             content: "Saved",
             trigger: ".o_field_widget[name=care_window_days] input:value(400)",
         },
-        ...menu("Configuration", "care_tier_menu"),
+        ...openMenu("Configuration", "care_tier_menu"),
         {
             content: "Open the Key tier",
             trigger: ".o_data_row:contains(KEY) .o_data_cell",

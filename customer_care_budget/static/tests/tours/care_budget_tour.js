@@ -1,19 +1,6 @@
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_utils";
-
-function pick(field, text, scope = ".modal") {
-    return [
-        {
-            content: `Choose ${text}`,
-            trigger: `${scope} .o_field_widget[name=${field}] input`,
-            run: `edit ${text}`,
-        },
-        {
-            trigger: `.o-autocomplete--dropdown-item:contains(${text})`,
-            run: "click",
-        },
-    ];
-}
+import { openMenu, pick } from "@customer_care_budget/../tests/tours/care_tour_utils";
 
 // The care manager's journey on an approved plan: Transfer and Release Reserve from their forms, then
 // Evaluations › New on the plan, Compute and Confirm.
@@ -21,16 +8,7 @@ registry.category("web_tour.tours").add("customer_care_manager_tour", {
     url: "/odoo",
     steps: () => [
         ...stepUtils.goToAppSteps("customer_care_budget.customer_care_menu_root", "Open Customer Care"),
-        {
-            content: "Open the budgets menu",
-            trigger: ".o_main_navbar button:contains(Budgets), .o_main_navbar a:contains(Budgets)",
-            run: "click",
-        },
-        {
-            content: "Budget Plans",
-            trigger: ".dropdown-item[data-menu-xmlid='customer_care_budget.care_budget_menu']",
-            run: "click",
-        },
+        ...openMenu("Budgets", "care_budget_menu"),
         {
             content: "Open the approved plan",
             trigger: ".o_data_row:contains(Tour plan) .o_data_cell",
@@ -41,8 +19,8 @@ registry.category("web_tour.tours").add("customer_care_manager_tour", {
             trigger: "button[name=action_open_change]:contains(Transfer)",
             run: "click",
         },
-        ...pick("line_from_id", "Gifts"),
-        ...pick("line_to_id", "Business Meals"),
+        ...pick("line_from_id", "Gifts", ".modal"),
+        ...pick("line_to_id", "Business Meals", ".modal"),
         {
             content: "Amount to move",
             trigger: ".modal .o_field_widget[name=amount] input",
@@ -67,7 +45,7 @@ registry.category("web_tour.tours").add("customer_care_manager_tour", {
             trigger: "button[name=action_open_change]:contains(Release Reserve)",
             run: "click",
         },
-        ...pick("line_to_id", "Gifts"),
+        ...pick("line_to_id", "Gifts", ".modal"),
         {
             content: "Amount to release",
             trigger: ".modal .o_field_widget[name=amount] input",
@@ -87,16 +65,7 @@ registry.category("web_tour.tours").add("customer_care_manager_tour", {
             content: "The release is logged on the plan",
             trigger: ".o-mail-Message:contains(Released)",
         },
-        {
-            content: "Open the budgets menu",
-            trigger: ".o_main_navbar button:contains(Budgets), .o_main_navbar a:contains(Budgets)",
-            run: "click",
-        },
-        {
-            content: "Evaluations",
-            trigger: ".dropdown-item[data-menu-xmlid='customer_care_budget.care_evaluation_menu']",
-            run: "click",
-        },
+        ...openMenu("Budgets", "care_evaluation_menu"),
         {
             content: "Evaluations is open",
             trigger: ".o_control_panel .o_breadcrumb:contains(Evaluations)",
@@ -110,7 +79,7 @@ registry.category("web_tour.tours").add("customer_care_manager_tour", {
             content: "A new evaluation says so",
             trigger: ".o_form_view:contains(New Evaluation)",
         },
-        ...pick("budget_id", "Tour plan", ".o_form_view"),
+        ...pick("budget_id", "Tour plan"),
         {
             content: "Compute",
             trigger: "button[name=action_compute]:contains(Compute)",

@@ -1,5 +1,6 @@
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_utils";
+import { openMenu, pick } from "@customer_care_budget/../tests/tours/care_tour_utils";
 
 // The account manager's journey: a customer's tier, an expense recorded and submitted, the policy
 // refusing it while the receipt is missing.
@@ -16,16 +17,7 @@ registry.category("web_tour.tours").add("customer_care_account_manager_tour", {
             content: "The customer shows its tier",
             trigger: ".o_kanban_record:contains(Tour Customer), .o_data_row:contains(Tour Customer)",
         },
-        {
-            content: "Open the expenses menu",
-            trigger: ".o_main_navbar button:contains(Expenses), .o_main_navbar a:contains(Expenses)",
-            run: "click",
-        },
-        {
-            content: "My Expenses",
-            trigger: ".dropdown-item[data-menu-xmlid='customer_care_budget.care_expense_menu_mine']",
-            run: "click",
-        },
+        ...openMenu("Expenses", "care_expense_menu_mine"),
         {
             content: "My Expenses is open",
             trigger: ".o_control_panel .o_breadcrumb:contains(My Expenses)",
@@ -39,24 +31,8 @@ registry.category("web_tour.tours").add("customer_care_account_manager_tour", {
             content: "An unsaved expense has no number yet",
             trigger: ".o_form_view .oe_title:contains(New)",
         },
-        {
-            content: "Choose the customer",
-            trigger: ".o_field_widget[name=partner_id] input",
-            run: "edit Tour Customer",
-        },
-        {
-            trigger: ".o-autocomplete--dropdown-item:contains(Tour Customer)",
-            run: "click",
-        },
-        {
-            content: "Choose the activity",
-            trigger: ".o_field_widget[name=care_activity_type_id] input",
-            run: "edit Business Meals",
-        },
-        {
-            trigger: ".o-autocomplete--dropdown-item:contains(Business Meals)",
-            run: "click",
-        },
+        ...pick("partner_id", "Tour Customer"),
+        ...pick("care_activity_type_id", "Business Meals"),
         {
             content: "Say what it is for",
             trigger: ".o_field_widget[name=purpose] textarea",
@@ -106,14 +82,7 @@ registry.category("web_tour.tours").add("customer_care_account_manager_zh_tour",
     url: "/odoo",
     steps: () => [
         ...stepUtils.goToAppSteps("customer_care_budget.customer_care_menu_root", "打开客户维护"),
-        {
-            trigger: ".o_main_navbar button:contains(费用), .o_main_navbar a:contains(费用)",
-            run: "click",
-        },
-        {
-            trigger: ".dropdown-item[data-menu-xmlid='customer_care_budget.care_expense_menu_mine']:contains(我的费用)",
-            run: "click",
-        },
+        ...openMenu("费用", "care_expense_menu_mine"),
         {
             trigger: ".o_control_panel .o_breadcrumb:contains(我的费用)",
         },
@@ -125,22 +94,8 @@ registry.category("web_tour.tours").add("customer_care_account_manager_zh_tour",
             content: "新费用 until saved",
             trigger: ".o_form_view .oe_title:contains(新费用)",
         },
-        {
-            trigger: ".o_field_widget[name=partner_id] input",
-            run: "edit Tour Customer",
-        },
-        {
-            trigger: ".o-autocomplete--dropdown-item:contains(Tour Customer)",
-            run: "click",
-        },
-        {
-            trigger: ".o_field_widget[name=care_activity_type_id] input",
-            run: "edit 商务宴请",
-        },
-        {
-            trigger: ".o-autocomplete--dropdown-item:contains(商务宴请)",
-            run: "click",
-        },
+        ...pick("partner_id", "Tour Customer"),
+        ...pick("care_activity_type_id", "商务宴请"),
         {
             trigger: ".o_field_widget[name=purpose] textarea",
             run: "edit 与采购团队午餐",
