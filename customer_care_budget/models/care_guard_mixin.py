@@ -114,7 +114,12 @@ class CareGuardMixin(models.AbstractModel):
         return self.env.su or in_workflow(self)
 
     def _care_check_create(self, vals):
-        given = {fname for fname, value in vals.items() if value not in (False, None, [], "")}
+        # an empty value of an input is no value; a derived field is refused whatever it is given (a related
+        # field would write its value through to the record it comes from)
+        given = {
+            fname for fname, value in vals.items()
+            if value not in (False, None, [], "") or (fname in self._fields and self._fields[fname].compute)
+        }
         state_field = "state" if "state" in self._fields else None
         if state_field in given and vals[state_field] == self._care_initial_state():
             given.discard(state_field)

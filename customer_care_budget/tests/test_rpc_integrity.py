@@ -42,10 +42,13 @@ class TestRpcIntegrity(CareTestCommon):
             self.assertRpcRefused(self.care_user, "care.expense", "write", expense.ids, {"amount_company": 5.0})
             self.assertEqual(expense.amount_company, amount)
         self.assertRecordValues(self.gift_line, [{"amount_committed": 300.0, "amount_actual": 200.0}])
-        self.assertRpcRefused(self.care_user, "care.expense", "create", {
-            "partner_id": self.customer.id, "care_activity_type_id": self.gift.id, "purpose": "Gift",
-            "amount": 1500.0, "amount_company": 5.0,
-        })
+        base = {"partner_id": self.customer.id, "care_activity_type_id": self.gift.id, "purpose": "Gift",
+                "amount": 1500.0}
+        self.assertRpcRefused(self.care_user, "care.expense", "create", {**base, "amount_company": 5.0})
+        # a related field writes through: even an empty plan is refused at creation
+        self.assertRpcRefused(self.care_user, "care.expense", "create",
+                              {**base, "budget_line_id": self.gift_line.id, "budget_id": False})
+        self.assertEqual(self.gift_line.budget_id, self.plan)
 
     def test_unchanged_figures_sent_back_by_a_form_are_ignored(self):
         expense = self._expense(100.0)
