@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from .care_guard_mixin import given_values
+
 # What a Manager gives when moving money; a change is never edited afterwards.
 INPUT_FIELDS = {"budget_id", "change_type", "line_from_id", "line_to_id", "amount", "reason"}
 
@@ -70,7 +72,7 @@ class CareBudgetChange(models.Model):
     def create(self, vals_list):
         if not self.env.user.has_group("customer_care_budget.group_care_manager"):
             raise AccessError(self.env._("Only a Customer Care Manager can move budget."))
-        vals_list = [self._care_given(vals) for vals in vals_list]  # the wizard's budget and type come as defaults
+        vals_list = [given_values(self, vals) for vals in vals_list]  # the wizard's budget and type come as defaults
         budgets = self.env["care.budget"].browse([vals.get("budget_id") for vals in vals_list])
         budgets._check_state("approved", self.env._("Amounts can only be moved on an approved budget."))
         lines = self.env["care.budget.line"]

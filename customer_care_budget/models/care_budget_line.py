@@ -5,6 +5,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from ..tools import calendar_periods, split_amount
+from .care_guard_mixin import given_values
 
 # What a Manager types in a line of a draft plan; once the plan is submitted only its notes and warning
 # threshold change, and money moves through logged changes.
@@ -156,7 +157,7 @@ class CareBudgetLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        budgets = self.env["care.budget"].browse([self._care_given(vals).get("budget_id") for vals in vals_list])
+        budgets = self.env["care.budget"].browse([given_values(self, vals).get("budget_id") for vals in vals_list])
         budgets._check_state("draft", self.env._("Lines can only be added to a draft budget."))
         return super().create(vals_list)
 

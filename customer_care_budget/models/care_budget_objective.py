@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .care_guard_mixin import given_values
+
 # What a Manager types in a KPI target of a draft plan; the targets of a submitted plan are locked.
 DRAFT_FIELDS = {"sequence", "kpi", "baseline", "target", "unit"}
 KPI_UNITS = {
@@ -46,7 +48,7 @@ class CareBudgetObjective(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        budgets = self.env["care.budget"].browse([self._care_given(vals).get("budget_id") for vals in vals_list])
+        budgets = self.env["care.budget"].browse([given_values(self, vals).get("budget_id") for vals in vals_list])
         budgets._check_state("draft", self.env._("The objectives of a submitted budget are locked."))
         return super().create(vals_list)
 

@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from .care_guard_mixin import workflow
+from .care_guard_mixin import given_values, workflow
 from .res_partner import CARE_STAGES
 
 # What a user types in a draft expense. Once it is submitted nothing changes but through its actions:
@@ -296,7 +296,7 @@ class CareExpense(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._check_requester(self._care_given(vals))
+            self._check_requester(given_values(self, vals))
         return super().create(vals_list)
 
     def write(self, vals):

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
+from .care_guard_mixin import given_values
+
 CSAT_SCORES = [(str(score), str(score)) for score in range(1, 6)]
 NPS_SCORES = [(str(score), str(score)) for score in range(11)]
 
@@ -124,7 +126,7 @@ class CareFeedback(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            given = self._care_given(vals)  # the context's defaults are values the client sends too
+            given = given_values(self, vals)  # the context's defaults are values the client sends too
             self._check_scores(given)
             self._check_author(given)
             vals.update({fname: given[fname] for fname in ("csat", "nps") if given.get(fname) not in (None, False)})

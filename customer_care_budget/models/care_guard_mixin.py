@@ -61,7 +61,7 @@ class CareGuardMixin(models.AbstractModel):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            given = self._care_given(vals)
+            given = given_values(self, vals)
             self._care_check_numbers_and_dates(given)
             if not self._care_guard_bypassed():
                 self._care_check_create(given)
@@ -106,9 +106,6 @@ class CareGuardMixin(models.AbstractModel):
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
-
-    def _care_given(self, vals):
-        return given_values(self, vals)
 
     def _care_guard_bypassed(self):
         return self.env.su or in_workflow(self)
