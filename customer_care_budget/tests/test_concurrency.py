@@ -13,13 +13,13 @@ from odoo.addons.customer_care_budget.models.care_guard_mixin import workflow
 SUPERUSER_ID = api.SUPERUSER_ID
 
 
-class ConcurrentApprovalCase(TransactionCase):
-    """Two transactions approve expenses that only one may have; the data is committed through cursors
-    of their own (a test's transaction is invisible to other connections) and removed again afterwards."""
+class ConcurrencyCase(TransactionCase):
+    """Two transactions take money only one of them may have; the data is committed through cursors of
+    their own (a test's transaction is invisible to other connections) and removed again afterwards."""
 
-    def _commit_data(self, line_amounts, expense_activities, allowance=0.0):
-        """An approved plan with one key-account line per ``line_amounts`` (activity xml id, amount) and two
-        submitted expenses of 200 and 190 on the customer, for ``expense_activities``."""
+    def _commit_data(self, line_amounts, expense_activities, allowance=0.0, reserve=0.0):
+        """An approved plan with one key-account line per ``line_amounts`` (activity xml id, amount) and
+        ``reserve``, and a submitted expense of 200, then 190, on the customer per ``expense_activities``."""
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             self.manager = env["res.users"].create({
@@ -32,13 +32,15 @@ class ConcurrentApprovalCase(TransactionCase):
             # key-account lines: the expenses match them, whatever other plans the database holds
             self.budget = env["care.budget"].create({
                 "name": "Concurrency plan", "date_from": "2026-01-01", "date_to": "2026-12-31",
+                "reserve_amount": reserve,
                 "line_ids": [Command.create({"activity_type_id": env.ref(activity).id, "amount_original": amount,
                                              "partner_id": self.customer.id,
                                              "date_from": "2026-01-01", "date_to": "2026-12-31"})
                              for activity, amount in line_amounts],
             })
-            # approved without its review round: this test is about the expenses
+            # approved without its review round: these tests are about spending it
             workflow(self.budget).write({"state": "approved"})
+            self.line_ids = self.budget.line_ids.ids  # read while the cursor is open
             self.expenses = env["care.expense"].create([{
                 "partner_id": self.customer.id, "care_activity_type_id": env.ref(activity).id, "date": "2026-06-15",
                 "purpose": "Gift", "amount": amount,
@@ -52,33 +54,32 @@ class ConcurrentApprovalCase(TransactionCase):
             expenses = self.expenses.with_env(env)
             expenses.filtered(lambda exp: exp.state != "cancelled").action_cancel()
             expenses.unlink()
+            # the change log is never deleted through the ORM: these tests' entries go with their plan
+            cr.execute("DELETE FROM care_budget_change WHERE budget_id = %s", [self.budget.id])
             budget = self.budget.with_env(env)
             budget.action_cancel()
             budget.unlink()
             self.customer.with_env(env).unlink()
             self.manager.with_env(env).unlink()
 
-    def _approve_concurrently(self):
-        """Approve the two expenses in two transactions: the second takes its snapshot before the first
-        commits, then approves. Returns what happened to the second."""
-        first, second = self.expenses.ids
+    def _run_concurrently(self, act, first, second):
+        """``act(env, first)`` and ``act(env, second)`` as the Manager in two transactions: the second takes
+        its snapshot before the first commits, then acts (retried as Odoo retries a request). Returns what
+        happened to the second."""
         second_read = threading.Event()
         first_committed = threading.Event()
         outcome = {"attempts": 0}
 
-        def approve(cr, expense_id):
-            api.Environment(cr, self.manager.id, {})["care.expense"].browse(expense_id).validate_tier()
-
         def second_transaction():
             with self.registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
-                env["care.expense"].browse(second).read(["state"])  # the snapshot is taken here
+                cr.execute("SELECT 1")  # the snapshot is taken here
                 second_read.set()
                 first_committed.wait(30)
 
                 def attempt():
                     outcome["attempts"] += 1
-                    approve(cr, second)
+                    act(api.Environment(cr, self.manager.id, {}), second)
 
                 try:
                     retrying(attempt, env)
@@ -97,16 +98,21 @@ class ConcurrentApprovalCase(TransactionCase):
             try:
                 self.assertTrue(second_read.wait(30))
                 with self.registry.cursor() as cr:
-                    approve(cr, first)  # committed when the cursor closes
+                    act(api.Environment(cr, self.manager.id, {}), first)  # committed when the cursor closes
             finally:
                 first_committed.set()
                 thread.join(60)
         return outcome
 
+    def _approve_concurrently(self):
+        """Approve the two expenses in two transactions."""
+        return self._run_concurrently(
+            lambda env, expense_id: env["care.expense"].browse(expense_id).validate_tier(), *self.expenses.ids,
+        )
 
 
 @tagged("post_install", "-at_install")
-class TestConcurrentApproval(ConcurrentApprovalCase):
+class TestConcurrentApproval(ConcurrencyCase):
     """A line with room for one of two expenses: exactly one is approved."""
 
     def setUp(self):
@@ -128,7 +134,7 @@ class TestConcurrentApproval(ConcurrentApprovalCase):
 
 
 @tagged("post_install", "-at_install")
-class TestConcurrentAllowance(ConcurrentApprovalCase):
+class TestConcurrentAllowance(ConcurrencyCase):
     """Two expenses on two lines with room, for a customer whose allowance admits one: exactly one is
     approved (the lines' locks do not meet; the customer's allowance lock does)."""
 
@@ -147,3 +153,29 @@ class TestConcurrentAllowance(ConcurrentApprovalCase):
             env = api.Environment(cr, SUPERUSER_ID, {})
             self.assertEqual(env["care.expense"].browse([first, second]).mapped("state"), ["approved", "submitted"])
             self.assertEqual(len(self.expenses.with_env(env).budget_line_id), 2, "two lines, two locks")
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentRelease(ConcurrencyCase):
+    """Two releases of 600 from a reserve of 1,000 into two lines: the lines' locks do not meet, the
+    plan's reserve lock does: exactly one is logged."""
+
+    def setUp(self):
+        super().setUp()
+        gift, visit = "customer_care_budget.care_activity_gift", "customer_care_budget.care_activity_visit"
+        self._commit_data([(gift, 1000.0), (visit, 1000.0)], [], reserve=1000.0)
+
+    def test_two_cursors_cannot_both_release_the_last_of_the_reserve(self):
+        def release(env, line_id):
+            env["care.budget.change"].create({
+                "budget_id": self.budget.id, "change_type": "release", "line_to_id": line_id, "amount": 600.0,
+                "reason": "Trade fair",
+            })
+
+        outcome = self._run_concurrently(release, *self.line_ids)
+        self.assertEqual(outcome["attempts"], 2, "the stale release failed to serialize and was retried")
+        self.assertIn("of the contingency reserve is left", outcome.get("error", ""))
+        with self.registry.cursor() as cr:
+            budget = self.budget.with_env(api.Environment(cr, SUPERUSER_ID, {}))
+            self.assertEqual(len(budget.change_ids), 1)
+            self.assertEqual(budget.reserve_unallocated, 400.0)
