@@ -1,6 +1,6 @@
 {
     "name": "Customer Care Budget",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Sales/Customer Care",
     "sequence": 60,
     "summary": "Plan, spend, control, post and evaluate the money spent on keeping customers",
@@ -44,6 +44,7 @@
         "demo/care_evaluation_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": ["customer_care_budget/static/src/**/*"],
         "web.assets_tests": ["customer_care_budget/static/tests/tours/*.js"],
     },
     "application": True,

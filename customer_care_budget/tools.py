@@ -1,8 +1,13 @@
 """Money, ratio and calendar arithmetic shared by the planning helpers, the evaluation and the reports."""
 
+from datetime import timedelta
 from math import floor
 
+from babel.dates import format_skeleton
 from dateutil.relativedelta import relativedelta
+
+from odoo.tools import format_date
+from odoo.tools.misc import babel_locale_parse
 
 
 def split_amount(amount, weights, currency):
@@ -41,3 +46,22 @@ def calendar_periods(date_from, date_to, months):
         periods.append((start, end))
         start = end + relativedelta(days=1)
     return periods
+
+
+def period_label(date_from, date_to, locale):
+    """A whole calendar month, quarter or year as people write it in ``locale`` (a babel Locale):
+    "Jun 2026" / "2026年6月", "Q2 2026" / "2026年第2季度", "2026" / "2026年"; None for any other period."""
+    if date_from.day != 1 or (date_to + timedelta(days=1)).day != 1:
+        return None
+    months = (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+    skeleton = {1: "yMMM", 3: "yQQQ", 12: "y"}.get(months)
+    if months == 3 and date_from.month % 3 != 1 or months == 12 and date_from.month != 1:
+        skeleton = None
+    return format_skeleton(skeleton, date_from, locale=locale) if skeleton else None
+
+
+def format_period(env, date_from, date_to):
+    """A period in the user's language: its month, quarter or year (:func:`period_label`), else its
+    first and last days in the user's date format."""
+    return period_label(date_from, date_to, babel_locale_parse(env.lang or "en_US")) \
+        or f"{format_date(env, date_from)} – {format_date(env, date_to)}"

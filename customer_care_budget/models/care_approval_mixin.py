@@ -1,5 +1,5 @@
 from odoo import models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .care_guard_mixin import workflow
 
@@ -56,6 +56,14 @@ class CareApprovalMixin(models.AbstractModel):
         self._check_can_review()
         return self._open_reason_wizard("reject")
 
+    def action_approve_selected(self):
+        """Approve the records selected in a list, each exactly as its own Approve button would."""
+        return self._run_each(lambda record: record.validate_tier(), self.env._("approved"))
+
+    def action_reject_selected(self):
+        """Reject the records selected in a list with one reason (asked first), each as one at a time."""
+        return self._open_reason_wizard("reject")
+
     def _open_reason_wizard(self, reason_type):
         wizard = self.env["care.approval.reason"]
         return {
@@ -64,7 +72,9 @@ class CareApprovalMixin(models.AbstractModel):
             "res_model": wizard._name,
             "view_mode": "form",
             "target": "new",
-            "context": {"default_res_model": self._name, "default_res_id": self.id, "default_reason_type": reason_type},
+            "context": {
+                "default_res_model": self._name, "default_res_ids": self.ids, "default_reason_type": reason_type,
+            },
         }
 
     # ------------------------------------------------------------
@@ -170,6 +180,34 @@ class CareApprovalMixin(models.AbstractModel):
                 "mail.mail_activity_data_todo", user_id=record._care_requester().id or self.env.uid,
                 summary=self.env._("%(record)s rejected", record=record.display_name), note=note,
             )
+
+    def _run_each(self, step, done):
+        """Run ``step`` on each record apart, through all its guards: a refused record is rolled back alone
+        (a savepoint) and listed with its reason; the others go through. Returns the summary for the user.
+        Only refusals are caught: a serialization conflict still retries the whole request."""
+        refused = []
+        for record in self:
+            try:
+                with self.env.cr.savepoint():
+                    step(record)
+            except (UserError, ValidationError, AccessError) as error:
+                refused.append((record, error.args[0]))
+        title = self.env._(
+            "%(count)s of %(total)s %(done)s", count=len(self) - len(refused), total=len(self), done=done,
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": title,
+                "message": " ".join([self.env._("Refused:")] + ["%s"] * len(refused)) if refused else "",
+                "links": [{"label": f"{record.display_name}: {reason}", "url": f"/odoo/{record._name}/{record.id}"}
+                          for record, reason in refused],
+                "type": "warning" if refused else "success",
+                "sticky": bool(refused),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def _check_state(self, states, message):
         """Refuse with ``message`` unless every record is in ``states`` (a state or a list of them)."""

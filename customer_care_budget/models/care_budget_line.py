@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from ..tools import calendar_periods, split_amount
+from ..tools import calendar_periods, format_period, split_amount
 from .care_guard_mixin import given_values
 
 # What a Manager types in a line of a draft plan; once the plan is submitted only its notes and warning
@@ -44,8 +44,15 @@ class CareBudgetLine(models.Model):
         domain="['|', ('is_company', '=', True), ('parent_id', '=', False)]",
         help="A named customer this line is reserved for.",
     )
+    segment = fields.Char(
+        compute="_compute_segment", help="Whom the line is for: its key account, else its tier, else all tiers.",
+    )
     date_from = fields.Date(string="Start Date", required=True)
     date_to = fields.Date(string="End Date", required=True)
+    period_name = fields.Char(
+        string="Period", compute="_compute_period_name",
+        help="The month, quarter or year of the line, else its first and last days.",
+    )
     amount_original = fields.Monetary(
         string="Planned",
         required=True,
@@ -123,21 +130,32 @@ class CareBudgetLine(models.Model):
             budget = line.budget_id
             if line.date_from < budget.date_from or line.date_to > budget.date_to:
                 raise ValidationError(self.env._(
-                    "The line %(line)s (%(start)s to %(end)s) lies outside the budget period "
-                    "%(budget_start)s to %(budget_end)s.",
-                    line=line.display_name, start=line.date_from, end=line.date_to,
-                    budget_start=budget.date_from, budget_end=budget.date_to,
+                    "The line %(line)s lies outside the budget period, %(period)s.",
+                    line=line.display_name, period=format_period(self.env, budget.date_from, budget.date_to),
                 ))
 
     # ------------------------------------------------------------
     # COMPUTE METHODS
     # ------------------------------------------------------------
 
-    @api.depends("activity_type_id", "tier_id", "partner_id", "date_from", "date_to")
+    @api.depends("tier_id", "partner_id")
+    @api.depends_context("lang")
+    def _compute_segment(self):
+        for line in self:
+            line.segment = line.partner_id.name or line.tier_id.name or self.env._("All tiers")
+
+    @api.depends("date_from", "date_to")
+    @api.depends_context("lang")
+    def _compute_period_name(self):
+        for line in self:
+            line.period_name = format_period(self.env, line.date_from, line.date_to) \
+                if line.date_from and line.date_to else False
+
+    @api.depends("activity_type_id", "segment", "period_name")
+    @api.depends_context("lang")
     def _compute_display_name(self):
         for line in self:
-            segment = line.partner_id.name or line.tier_id.name or self.env._("All tiers")
-            line.display_name = f"{line.activity_type_id.name or ''} / {segment} / {line.date_from or ''}"
+            line.display_name = " / ".join(filter(None, [line.activity_type_id.name, line.segment, line.period_name]))
 
     @api.depends("amount_original", "budget_id.change_ids.amount")
     def _compute_amount_planned(self):

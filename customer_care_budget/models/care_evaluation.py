@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from ..tools import safe_ratio
+from ..tools import format_period, safe_ratio
 from .care_guard_mixin import in_workflow, workflow
 
 RAW_ZERO = dict.fromkeys([
@@ -42,7 +42,10 @@ class CareEvaluation(models.Model):
     # FIELDS
     # ------------------------------------------------------------
 
-    name = fields.Char(compute="_compute_name", store=True, readonly=True)
+    name = fields.Char(
+        compute="_compute_name", search="_search_name",
+        help="The plan and the evaluated period, in the reader's language.",
+    )
     # no check_company: the evaluation's company is the plan's, so a new evaluation (no company yet) can pick
     # any plan the user's companies allow
     budget_id = fields.Many2one(
@@ -150,10 +153,9 @@ class CareEvaluation(models.Model):
             budget = evaluation.budget_id
             if evaluation.date_from < budget.date_from or evaluation.date_to > budget.date_to:
                 raise ValidationError(self.env._(
-                    "The evaluated period %(start)s to %(end)s lies outside the plan %(budget)s (%(budget_start)s "
-                    "to %(budget_end)s).",
-                    start=evaluation.date_from, end=evaluation.date_to, budget=budget.name,
-                    budget_start=budget.date_from, budget_end=budget.date_to,
+                    "The evaluated period, %(period)s, lies outside the plan %(budget)s (%(budget_period)s).",
+                    period=format_period(self.env, evaluation.date_from, evaluation.date_to), budget=budget.name,
+                    budget_period=format_period(self.env, budget.date_from, budget.date_to),
                 ))
 
     @api.constrains("roi_increase_pct", "roi_keep_pct", "roi_stop_pct")
@@ -175,15 +177,20 @@ class CareEvaluation(models.Model):
     # ------------------------------------------------------------
 
     @api.depends("budget_id.name", "date_from", "date_to")
+    @api.depends_context("lang")
     def _compute_name(self):
         for evaluation in self:
-            if not evaluation.budget_id:
+            if not (evaluation.budget_id and evaluation.date_from and evaluation.date_to):
                 evaluation.name = self.env._("New Evaluation")
                 continue
             evaluation.name = self.env._(
-                "%(budget)s, %(start)s to %(end)s",
-                budget=evaluation.budget_id.name, start=evaluation.date_from, end=evaluation.date_to,
+                "%(budget)s, %(period)s",
+                budget=evaluation.budget_id.name,
+                period=format_period(self.env, evaluation.date_from, evaluation.date_to),
             )
+
+    def _search_name(self, operator, value):
+        return [("budget_id.name", operator, value)]
 
     @api.depends("budget_id")
     def _compute_period(self):

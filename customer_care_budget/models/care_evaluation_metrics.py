@@ -46,7 +46,11 @@ class CareEvaluationMetrics(models.AbstractModel):
     spend_committed = fields.Monetary(
         string="Committed", readonly=True, help="Approved expenses not yet posted, dated in the period.",
     )
-    spend = fields.Monetary(readonly=True, help="Actual + committed.")
+    spend = fields.Monetary(
+        readonly=True,
+        help="Committed + actual: the approved money, posted or not, as the dashboard and the Budget Analysis "
+        "count it.",
+    )
     customers_served = fields.Integer(
         readonly=True,
         help="Distinct customers with approved or posted care expenses of the group in the period.",

@@ -3,8 +3,9 @@ from datetime import timedelta
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
+from ..tools import format_period
 from .care_guard_mixin import given_values, workflow
 from .res_partner import CARE_STAGES
 
@@ -17,6 +18,8 @@ DRAFT_FIELDS = {
 }
 # Lifecycle stages whose expenses always need a Customer Care Manager among the approvers.
 MANAGER_STAGES = ("lost", "prospect")
+# Context key of a new expense form opened from receipts dropped on the kanban: their attachment ids.
+RECEIPTS_KEY = "care_receipt_ids"
 # Payment states of the bill, as the expense shows them.
 PAYMENT_STATUS = {"paid": "paid", "in_payment": "paid", "partial": "partial"}
 
@@ -89,17 +92,19 @@ class CareExpense(models.Model):
     )
     customer_tier_id = fields.Many2one(
         "care.tier",
-        readonly=True,
+        compute="_compute_customer_segment",
+        store=True,
         copy=False,
         index=True,
-        help="The customer's tier when the expense was submitted: evaluations see the segment the money "
-        "was spent on, whatever the customer became later.",
+        help="The customer's tier, frozen when the expense is submitted: evaluations see the segment the "
+        "money was spent on, whatever the customer became later.",
     )
     customer_stage = fields.Selection(
         CARE_STAGES,
-        readonly=True,
+        compute="_compute_customer_segment",
+        store=True,
         copy=False,
-        help="The customer's lifecycle stage when the expense was submitted.",
+        help="The customer's lifecycle stage, frozen when the expense is submitted.",
     )
     care_activity_type_id = fields.Many2one("care.activity.type", string="Activity", required=True, check_company=True)
     budget_line_id = fields.Many2one(
@@ -225,12 +230,13 @@ class CareExpense(models.Model):
             if budget.state != "approved" or (match and budget != match.budget_id):
                 raise ValidationError(self.env._(
                     "The line %(line)s belongs to %(budget)s: choose a line of the approved plan covering %(date)s.",
-                    line=line.display_name, budget=budget.name, date=expense.date,
+                    line=line.display_name, budget=budget.name, date=format_date(self.env, expense.date),
                 ))
             if not line.date_from <= expense.date <= line.date_to:
                 raise ValidationError(self.env._(
-                    "The line %(line)s runs from %(start)s to %(end)s: it cannot hold an expense of %(date)s.",
-                    line=line.display_name, start=line.date_from, end=line.date_to, date=expense.date,
+                    "The line %(line)s runs %(period)s: it cannot hold an expense of %(date)s.",
+                    line=line.display_name, period=format_period(self.env, line.date_from, line.date_to),
+                    date=format_date(self.env, expense.date),
                 ))
 
     # ------------------------------------------------------------
@@ -246,6 +252,12 @@ class CareExpense(models.Model):
             expense.name = self.env["ir.sequence"].with_company(expense.company_id).next_by_code(
                 "care.expense", sequence_date=expense.date,
             ) or "/"
+
+    @api.depends("partner_id", "company_id")
+    def _compute_customer_segment(self):
+        # a draft shows the customer's segment of today (submission copies it again); the others keep theirs
+        for expense in self.filtered(lambda exp: exp.state == "draft"):
+            expense.customer_tier_id, expense.customer_stage = expense._customer_segment()
 
     @api.depends("date", "partner_id", "care_activity_type_id", "company_id")
     def _compute_budget_line_id(self):
@@ -297,7 +309,11 @@ class CareExpense(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._check_requester(given_values(self, vals))
-        return super().create(vals_list)
+        expenses = super().create(vals_list)
+        if self.env.context.get(RECEIPTS_KEY) and len(expenses) == 1:
+            receipts = self._unfiled_uploads(self.env.context[RECEIPTS_KEY])
+            receipts.write({"res_model": self._name, "res_id": expenses.id})
+        return expenses
 
     def write(self, vals):
         if not self._care_guard_bypassed():
@@ -353,6 +369,10 @@ class CareExpense(models.Model):
             expense.message_post(body=self.env._("Posted as %(bill)s.", bill=move._get_html_link()))
         return True
 
+    def action_post_selected(self):
+        """Post the expenses selected in a list, each exactly as its own Post button would."""
+        return self._run_each(lambda expense: expense.action_post(), self.env._("posted"))
+
     def action_cancel(self):
         """Cancel: a posted expense's bill is reversed by a credit note, never deleted."""
         for expense in self:
@@ -363,6 +383,29 @@ class CareExpense(models.Model):
         self.activity_unlink([self._approval_activity_type])
         workflow(self).with_context(skip_validation_check=True).write({"state": "cancelled"})
         lines._update_warning()
+
+    @api.model
+    def create_document_from_attachment(self, attachment_ids):
+        """Receipts dropped on the kanban (Odoo's upload drop zone): a new expense form that keeps them
+        when it is saved."""
+        receipts = self._unfiled_uploads(attachment_ids)
+        if not receipts or len(receipts) != len(set(attachment_ids)):
+            raise UserError(self.env._("Only files you just uploaded, attached to nothing yet, become receipts."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("New Expense"),
+            "res_model": self._name,
+            "views": [(False, "form")],
+            "target": "current",
+            "context": {RECEIPTS_KEY: receipts.ids},
+        }
+
+    def _unfiled_uploads(self, attachment_ids):
+        """Of ``attachment_ids``, the user's own uploads attached to no record yet: the only files a new
+        expense takes from the context (anything else could be someone's document)."""
+        attachments = self.env["ir.attachment"].browse(list(attachment_ids)).exists()._filtered_access("read")
+        return attachments.filtered(lambda att: not (att.res_model or att.res_id or att.res_field)
+                                    and att.create_uid == self.env.user)
 
     def action_view_move(self):
         self.ensure_one()
@@ -533,11 +576,11 @@ class CareExpense(models.Model):
     def _policy_date(self):
         today = fields.Date.context_today(self)
         if self.date > today:
-            return self.env._("the date %(date)s is in the future.", date=self.date)
+            return self.env._("the date %(date)s is in the future.", date=format_date(self.env, self.date))
         if not self.budget_line_id:
             return self.env._(
                 "no approved budget plan has a line for %(activity)s on %(date)s.",
-                activity=self.care_activity_type_id.name, date=self.date,
+                activity=self.care_activity_type_id.name, date=format_date(self.env, self.date),
             )
         if self.budget_id.state != "approved":
             return self.env._("the budget plan %(budget)s is no longer approved.", budget=self.budget_id.name)

@@ -42,6 +42,11 @@ class CareBudgetReport(models.Model):
     amount_planned = fields.Monetary(string="Planned", readonly=True)
     amount_committed = fields.Monetary(string="Committed", readonly=True)
     amount_actual = fields.Monetary(string="Actual", readonly=True)
+    amount_spent = fields.Monetary(
+        string="Spend", readonly=True,
+        help="Committed + actual: the approved money, posted or not. The one meaning of spend in the addon "
+        "(dashboard, consumption, evaluations).",
+    )
     amount_available = fields.Monetary(string="Available", readonly=True)
 
     @property
@@ -67,7 +72,7 @@ class CareBudgetReport(models.Model):
                    l.activity_type_id, l.tier_id, l.partner_id AS key_account_id, NULL::int AS partner_id,
                    NULL::int AS customer_tier_id, NULL::int AS expense_id, NULL::text AS override_reason,
                    l.date_from AS date, l.amount_planned, 0.0 AS amount_committed, 0.0 AS amount_actual,
-                   l.amount_planned AS amount_available
+                   0.0 AS amount_spent, l.amount_planned AS amount_available
               FROM care_budget_line l
              WHERE %s
         """,
@@ -84,7 +89,7 @@ class CareBudgetReport(models.Model):
                    e.date, 0.0,
                    CASE WHEN e.state = 'approved' THEN e.amount_company ELSE 0.0 END,
                    CASE WHEN e.state = 'posted' THEN e.amount_company ELSE 0.0 END,
-                   -e.amount_company
+                   e.amount_company, -e.amount_company
               FROM care_expense e
               JOIN care_budget_line l ON l.id = e.budget_line_id
              WHERE e.state IN ('approved', 'posted') AND %s
@@ -129,7 +134,7 @@ class CareBudgetReport(models.Model):
                        items.id * 3 + 2, 'journal', l.budget_id, l.id AS budget_line_id, l.company_id,
                        l.activity_type_id, l.tier_id, l.partner_id, items.care_partner_id,
                        NULL::int, NULL::int, NULL::text,
-                       items.date, 0.0, 0.0, -items.amount, items.amount
+                       items.date, 0.0, 0.0, -items.amount, -items.amount, items.amount
                   FROM items
                   JOIN line_accounts l ON l.analytic_account_id = items.analytic_account_id
                                       AND l.account_id = items.general_account_id

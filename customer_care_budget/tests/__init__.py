@@ -5,6 +5,7 @@ from . import test_budget_changes
 from . import test_budget_control
 from . import test_budget_next
 from . import test_budget_planning
+from . import test_bulk_decisions
 from . import test_concurrency
 from . import test_dashboard
 from . import test_evaluation
@@ -24,5 +25,6 @@ from . import test_rpc_integrity
 from . import test_segmentation_rfm
 from . import test_settings
 from . import test_tier_pin
+from . import test_tools
 from . import test_ui
 from . import test_write_allow_list

@@ -36,6 +36,7 @@ class TestBudgetNext(EvaluationCommon):
             "factor_keep_pct": 0.0, "factor_reduce_pct": -30.0, "amount_total": 3280.0,
         }])
         self.assertIn("to stop", wizard.preview)  # the visit line, shown but left out
+        self.assertEqual(wizard.name, "Care 2027", "the previous plan's year moves on (Care 2026)")
         budget = self.env["care.budget"].browse(wizard.action_create()["res_id"])
         self.assertEqual(self._lines(budget), {
             ("GIFT", "ALL", "2027-01-01"): 1400.0,  # reduce: 2,000 x 0.7
@@ -122,6 +123,9 @@ class TestBudgetNext(EvaluationCommon):
         evaluation.action_confirm()
         self.assertEqual(set(evaluation.line_result_ids.filtered("spend").mapped("recommendation")), {"increase"})
         wizard = self.env["care.budget.next"].with_user(self.care_manager).create({"evaluation_id": evaluation.id})
+        self.assertIn("Q2 2026 (91 days, the evaluated period)", wizard.pace_note, "the wizard says what set the pace")
+        self.assertIn("× 1.99 (181 ÷ 91 days)", wizard.preview)
+        self.assertIn("01/01/2027 – 06/30/2027", wizard.preview, "new periods in the user's date format")
         pace = 181 / 91
         round_ = self.company.currency_id.round
         self.assertEqual(self._lines(wizard._create_budget()), {

@@ -43,6 +43,12 @@ class TestDashboard(CareTestCommon):
                     )
                     sources += 1
         self.assertGreaterEqual(sources, 6)
+        spend_charts = [
+            figure["data"]["metaData"]["measure"]
+            for sheet in self.data["sheets"] for figure in sheet["figures"]
+            if figure["data"].get("metaData", {}).get("groupBy", [None])[0] == "customer_tier_id"
+        ]
+        self.assertEqual(spend_charts, ["amount_spent"], "spend is committed + actual, as in the evaluations")
         models = {pivot["model"] for pivot in self.data["pivots"].values()} | {
             odoo_list["model"] for odoo_list in self.data["lists"].values()
         }

@@ -195,9 +195,10 @@ class TestEvaluation(EvaluationCommon):
         rows = self.env["care.budget.report"]._read_group(
             [("budget_id", "=", self.plan.id), ("date", ">=", date(2026, 1, 1)), ("date", "<=", date(2026, 6, 30)),
              ("source", "!=", "plan")],
-            aggregates=["amount_actual:sum", "amount_committed:sum"],
+            aggregates=["amount_actual:sum", "amount_committed:sum", "amount_spent:sum"],
         )
-        self.assertEqual(rows, [(self.evaluation.spend_actual, self.evaluation.spend_committed)])
+        self.assertEqual(rows, [(self.evaluation.spend_actual, self.evaluation.spend_committed, self.evaluation.spend)])
+        self.assertEqual(self.evaluation.spend, 2900.0, "one meaning of spend: committed 1,900 + actual 1,000")
 
     def test_objectives_met_or_not(self):
         outcome = {

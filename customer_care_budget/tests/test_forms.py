@@ -53,6 +53,25 @@ class TestForms(CareTestCommon):
         }])
         self.assertIn("Care 2026", evaluation.name)
 
+    def test_a_draft_expense_shows_its_customers_segment(self):
+        form = self._new_expense(50.0)
+        self.assertEqual((form.customer_tier_id, form.customer_stage), (self.tier_key, "active"))
+        expense = form.save()
+        self.assertEqual(expense.customer_tier_id, self.tier_key, "lists and group-bys see drafts' tiers too")
+        self._set_segment(self.customer, care_tier_id=self.tier_standard.id)
+        expense.action_submit()
+        self.assertEqual(expense.customer_tier_id, self.tier_standard, "submission copies the segment of that day")
+
+    def test_names_are_words_and_the_users_dates(self):
+        self.assertEqual((self.gift_line.segment, self.meal_line.segment), ("All tiers", self.tier_key.name))
+        self.assertEqual(self.gift_line.display_name, f"{self.gift.name} / All tiers / 2026")
+        march = self._budget(lines=((100.0, "2027-03-01", "2027-03-31"), (100.0, "2027-03-02", "2027-04-15")))
+        self.assertEqual(march.line_ids.mapped("period_name"), ["Mar 2027", "03/02/2027 – 04/15/2027"])
+        with freeze_time("2026-06-30"):
+            evaluation = self.env["care.evaluation"].with_user(self.care_manager).create({"budget_id": self.plan.id})
+        self.assertEqual(evaluation.name, "Care 2026, 01/01/2026 – 06/30/2026")
+        self.assertEqual(evaluation.search([("name", "ilike", "care 2026")]), evaluation)
+
     def test_a_finished_plan_is_evaluated_over_its_whole_period(self):
         with freeze_time("2027-02-01"):
             evaluation = self.env["care.evaluation"].with_user(self.care_manager).create({"budget_id": self.plan.id})

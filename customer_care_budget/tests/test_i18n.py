@@ -1,3 +1,5 @@
+from freezegun import freeze_time
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
@@ -33,6 +35,14 @@ class TestTranslations(CareTestCommon):
         budget = self._budget(objectives=False)
         with self.assertRaisesRegex(UserError, "KPI 目标"):
             budget.with_user(self.care_manager).with_context(lang="zh_CN").action_submit()
+
+    def test_names_speak_the_users_language(self):
+        zh = self.env(context={"lang": "zh_CN"})
+        self.assertEqual(self.gift_line.with_env(zh).display_name, "礼品 / 所有等级 / 2026年")
+        with freeze_time("2026-06-30"):
+            evaluation = self.env["care.evaluation"].with_user(self.care_manager).create({"budget_id": self.plan.id})
+        self.assertEqual(evaluation.with_env(zh).name, "Care 2026，2026/01/01 – 2026/06/30")
+        self.assertEqual(evaluation.name, "Care 2026, 01/01/2026 – 06/30/2026", "each reader, their language")
 
     def test_errors_speak_the_users_language(self):
         customer = self._customer("顾客")

@@ -15,7 +15,7 @@ class CareApprovalReason(models.TransientModel):
         [("care.budget", "Budget Plan"), ("care.expense", "Expense")], string="Document Type", required=True,
         readonly=True,
     )
-    res_id = fields.Integer(string="Document ID", required=True, readonly=True)
+    res_ids = fields.Json(string="Documents", required=True, readonly=True, help="Ids of the records decided on.")
     reason_type = fields.Selection(
         [
             ("reject", "Reject"),
@@ -34,10 +34,17 @@ class CareApprovalReason(models.TransientModel):
             raise UserError(self.env._("Give a reason."))
         if self.res_model not in CARE_MODELS:
             raise UserError(self.env._("Only budget plans and expenses take a reason."))
-        record = self.env[self.res_model].browse(self.res_id).exists()
-        record.check_access("read")
+        ids = self.res_ids if isinstance(self.res_ids, list) else []
+        records = self.env[self.res_model].browse([res_id for res_id in ids if isinstance(res_id, int)]).exists()
+        if not records:
+            raise UserError(self.env._("The documents to decide on are gone."))
+        records.check_access("read")
+        if self.reason_type == "reject" and len(records) > 1:
+            return records._run_each(lambda record: record._reject(reason), self.env._("rejected"))
         if self.reason_type == "reject":
-            record._reject(reason)
-        elif record._name == "care.expense":
-            {"override": record._grant_override, "duplicate": record._confirm_duplicate}[self.reason_type](reason)
+            records._reject(reason)
+        elif records._name == "care.expense" and len(records) == 1:
+            {"override": records._grant_override, "duplicate": records._confirm_duplicate}[self.reason_type](reason)
+        else:
+            raise UserError(self.env._("Overrides and duplicate confirmations are decided one expense at a time."))
         return {"type": "ir.actions.act_window_close"}

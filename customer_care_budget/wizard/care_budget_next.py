@@ -7,7 +7,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..models.care_guard_mixin import workflow
-from ..tools import split_amount
+from ..tools import format_period, split_amount
 
 
 class CareBudgetNext(models.TransientModel):
@@ -56,6 +56,10 @@ class CareBudgetNext(models.TransientModel):
         help="Share the total of the tier lines of each activity and period again, by tier weight × customers "
         "now in the tier.",
     )
+    pace_note = fields.Char(
+        string="Pace", compute="_compute_pace_note",
+        help="The period the spending was measured on, which sets the pace of every evaluated line.",
+    )
     amount_total = fields.Monetary(string="New Lines", compute="_compute_preview")
     preview = fields.Html(compute="_compute_preview", sanitize=False)
 
@@ -81,10 +85,23 @@ class CareBudgetNext(models.TransientModel):
     # COMPUTE METHODS
     # ------------------------------------------------------------
 
-    @api.depends("evaluation_id")
+    @api.depends("evaluation_id", "date_from")
     def _compute_name(self):
+        """The previous plan's name with its year moved on ("Care 2026" → "Care 2027"), else with the new
+        period after it."""
         for wizard in self:
-            wizard.name = self.env._("%(budget)s (next)", budget=wizard.budget_id.name) if wizard.budget_id else False
+            old = wizard.budget_id
+            if not (old and wizard.date_from):
+                wizard.name = False
+                continue
+            old_year, new_year = str(old.date_from.year), str(wizard.date_from.year)
+            if old_year != new_year and old_year in old.name:
+                wizard.name = old.name.replace(old_year, new_year)
+            else:
+                wizard.name = self.env._(
+                    "%(budget)s, %(period)s", budget=old.name,
+                    period=format_period(self.env, wizard.date_from, wizard.date_to),
+                )
 
     @api.depends("evaluation_id")
     def _compute_date_from(self):
@@ -103,6 +120,19 @@ class CareBudgetNext(models.TransientModel):
             wizard.factor_increase_pct = company.care_factor_increase_pct
             wizard.factor_keep_pct = company.care_factor_keep_pct
             wizard.factor_reduce_pct = company.care_factor_reduce_pct
+
+    @api.depends("evaluation_id")
+    @api.depends_context("lang")
+    def _compute_pace_note(self):
+        for wizard in self:
+            evaluation = wizard.evaluation_id
+            wizard.pace_note = evaluation and self.env._(
+                "Spending measured over %(period)s (%(days)s days, the evaluated period): each evaluated line is "
+                "brought to its whole period at that pace, spent × the line's days ÷ its evaluated days "
+                "(the Pace column).",
+                period=format_period(self.env, evaluation.date_from, evaluation.date_to),
+                days=(evaluation.date_to - evaluation.date_from).days + 1,
+            )
 
     @api.depends("evaluation_id", "date_from", "factor_increase_pct", "factor_keep_pct", "factor_reduce_pct",
                  "reallocate")
@@ -166,12 +196,23 @@ class CareBudgetNext(models.TransientModel):
             self._reallocate(proposal)
         return proposal
 
-    def _run_rate(self, line, spend):
-        """What ``line`` would have spent over its whole period at the pace of its evaluated days (the
-        same amount when the evaluation covers the line)."""
+    def _pace(self, line):
+        """(days of ``line``, of them evaluated): the line's spending is brought to its whole period at
+        the pace of its evaluated days."""
         evaluation = self.evaluation_id
         evaluated = (min(line.date_to, evaluation.date_to) - max(line.date_from, evaluation.date_from)).days + 1
-        return spend * ((line.date_to - line.date_from).days + 1) / evaluated
+        return (line.date_to - line.date_from).days + 1, evaluated
+
+    def _run_rate(self, line, spend):
+        """What ``line`` would have spent over its whole period (the same amount when the evaluation
+        covers the line)."""
+        days, evaluated = self._pace(line)
+        return spend * days / evaluated
+
+    def _pace_label(self, line):
+        days, evaluated = self._pace(line)
+        return self.env._("× %(ratio)s (%(days)s ÷ %(evaluated)s days)", ratio=f"{days / evaluated:.2f}", days=days,
+                          evaluated=evaluated)
 
     def _reallocate(self, proposal):
         """Share again the total of the kept tier lines of each activity and period (see the class)."""
@@ -197,15 +238,16 @@ class CareBudgetNext(models.TransientModel):
         currency = self.currency_id
         cell = Markup("<td class='text-end'>%s</td>")
         rows = Markup("").join(
-            Markup("<tr class='%s'><td>%s</td><td>%s</td>%s%s%s%s<td>%s</td></tr>") % (
+            Markup("<tr class='%s'><td>%s</td><td>%s</td>%s%s%s%s%s<td>%s</td></tr>") % (
                 "" if row["amount"] else "text-muted",
                 row["line"].display_name,
                 labels.get(row["result"].recommendation, "") if row["result"] else "",
                 cell % currency.format(row["line"].amount_planned),
                 cell % (currency.format(row["result"].spend) if row["result"] else ""),
+                cell % (self._pace_label(row["line"]) if row["factor"] is not None else ""),
                 cell % ("" if row["factor"] is None else f"{row['factor']:+g} %"),
                 cell % currency.format(row["amount"]),
-                row["note"] if not row["amount"] else f"{row['date_from']} - {row['date_to']}"
+                row["note"] if not row["amount"] else format_period(self.env, row["date_from"], row["date_to"])
                 + (f" ({row['note']})" if row["note"] else ""),
             )
             for row in proposal
@@ -214,7 +256,8 @@ class CareBudgetNext(models.TransientModel):
             Markup("<th class='%s'>%s</th>") % ("text-end" if numeric else "", label)
             for label, numeric in [
                 (self.env._("Line"), False), (self.env._("Recommendation"), False), (self.env._("Revised"), True),
-                (self.env._("Spent"), True), (self.env._("Factor"), True), (self.env._("New Amount"), True),
+                (self.env._("Spent"), True), (self.env._("Pace"), True),
+                (self.env._("Factor"), True), (self.env._("New Amount"), True),
                 (self.env._("New Period / Left Out"), False),
             ]
         )

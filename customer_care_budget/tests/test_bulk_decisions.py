@@ -1,0 +1,113 @@
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, tagged
+
+from .common import CareTestCommon
+
+
+@tagged("post_install", "-at_install")
+class TestBulkDecisions(CareTestCommon):
+    """Approve, reject and post many expenses from a list, and receipts dropped on the kanban: each record
+    goes through the same guards as alone, called through the RPC dispatcher as the web client does."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_expenses()
+        cls.tier_key.annual_allowance = 0
+
+    def _refused(self, action):
+        """{record name: reason} of the summary a bulk action returns."""
+        params = action["params"]
+        self.assertEqual(params["message"].count("%s"), len(params["links"]), "a link per refusal")
+        return dict(link["label"].split(": ", 1) for link in params["links"])
+
+    def test_bulk_approval_approves_what_one_at_a_time_would(self):
+        fine = self._expense(100.0)
+        own = self._expense(110.0, user=self.care_manager)  # its requester cannot approve it
+        draft = self._expense(120.0)  # nobody reviews a draft
+        fine.action_submit()
+        own.action_submit()
+        action = self.rpc(self.care_manager, "care.expense", "action_approve_selected", (fine | own | draft).ids)
+        self.assertEqual(action["params"]["title"], "1 of 3 approved")
+        self.assertEqual(action["params"]["type"], "warning")
+        refused = self._refused(action)
+        self.assertEqual(set(refused), {own.display_name, draft.display_name})
+        self.assertIn("you asked for its approval", refused[own.display_name])
+        self.assertIn("not a reviewer", refused[draft.display_name])
+        self.assertEqual([fine.state, own.state, draft.state], ["approved", "submitted", "draft"])
+        self.assertTrue(own.review_ids.filtered(lambda rev: rev.status == "pending"), "the refused one is untouched")
+
+    def test_bulk_approval_of_everything_allowed(self):
+        expenses = self._expense(100.0) | self._expense(101.0)
+        expenses.action_submit()
+        action = self.rpc(self.care_manager, "care.expense", "action_approve_selected", expenses.ids)
+        self.assertEqual(action["params"]["title"], "2 of 2 approved")
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertEqual(set(expenses.mapped("state")), {"approved"})
+
+    def test_bulk_rejection_asks_one_reason(self):
+        first, second, own = self._expense(100.0), self._expense(101.0), self._expense(102.0, user=self.care_manager)
+        (first | second).action_submit()
+        own.action_submit()
+        action = self.rpc(self.care_manager, "care.expense", "action_reject_selected", (first | second | own).ids)
+        wizard = Form(self.env["care.approval.reason"].with_user(self.care_manager).with_context(**action["context"]))
+        wizard.reason = "Not in this quarter"
+        summary = wizard.save().action_confirm()
+        self.assertEqual(summary["params"]["title"], "2 of 3 rejected")
+        self.assertEqual(set(self._refused(summary)), {own.display_name})
+        self.assertEqual([first.state, second.state, own.state], ["rejected", "rejected", "submitted"])
+        self.assertTrue(first.message_ids.filtered(lambda msg: "Not in this quarter" in str(msg.body)))
+
+    def test_a_rejection_wizard_decides_only_on_readable_records(self):
+        expense = self._expense(100.0)
+        expense.action_submit()
+        other = self._expense(100.0, user=self.care_manager_2, partner=self._customer("Other Customer"))
+        wizard = self.env["care.approval.reason"].with_user(self.care_user).create({
+            "res_model": "care.expense", "res_ids": [other.id], "reason_type": "reject", "reason": "Mine now",
+        })
+        with self.assertRaises(AccessError):
+            wizard.action_confirm()
+        wizard = self.env["care.approval.reason"].with_user(self.care_manager).create({
+            "res_model": "care.expense", "res_ids": expense.ids + [other.id], "reason_type": "override",
+            "reason": "Both over budget",
+        })
+        with self.assertRaisesRegex(UserError, "one expense at a time"):
+            wizard.action_confirm()
+
+    def test_bulk_posting_posts_each_it_may(self):
+        approved = self._submit_and_approve(self._expense(100.0))
+        draft = self._expense(101.0)
+        action = self.rpc(self.care_accountant, "care.expense", "action_post_selected", (approved | draft).ids)
+        self.assertEqual(action["params"]["title"], "1 of 2 posted")
+        self.assertIn("Only approved expenses", self._refused(action)[draft.display_name])
+        self.assertEqual([approved.state, draft.state], ["posted", "draft"])
+        self.assertEqual(approved.sudo().move_id.state, "posted")
+        self.assertFalse(draft.move_id, "the refused one left no bill behind")
+        refused = self._refused(self.rpc(self.care_user, "care.expense", "action_post_selected", draft.ids))
+        self.assertIn("Only Customer Care Accountants", refused[draft.display_name])
+
+    def test_receipts_dropped_on_the_kanban_start_an_expense(self):
+        upload = self.env["ir.attachment"].with_user(self.care_user).create({"name": "dinner.pdf", "raw": b"%PDF"})
+        action = self.rpc(self.care_user, "care.expense", "create_document_from_attachment", upload.ids)
+        self.assertEqual((action["res_model"], action["views"]), ("care.expense", [(False, "form")]))
+        form = Form(self.env["care.expense"].with_user(self.care_user).with_context(**action["context"]))
+        form.partner_id = self.customer
+        form.care_activity_type_id = self.gift
+        form.purpose = "Dinner"
+        form.amount = 80.0
+        expense = form.save()
+        self.assertEqual(expense.attachment_ids, upload)
+        self.assertEqual(expense.receipt_count, 1)
+
+    def test_only_ones_own_unfiled_uploads_become_receipts(self):
+        theirs = self.env["ir.attachment"].with_user(self.care_manager).create({"name": "theirs.pdf", "raw": b"%PDF"})
+        filed = self._expense(100.0).attachment_ids
+        for attachments in (theirs, filed):
+            self.assertRpcRefused(self.care_user, "care.expense", "create_document_from_attachment", attachments.ids)
+        # a client sending the context key itself takes nothing that is not its own unfiled upload
+        expense = self.env["care.expense"].with_user(self.care_user).with_context(
+            care_receipt_ids=(theirs | filed).ids,
+        ).create({"partner_id": self.customer.id, "care_activity_type_id": self.gift.id, "purpose": "Gift",
+                  "amount": 10.0, "date": "2026-06-15"})
+        self.assertFalse(expense.attachment_ids)
+        self.assertEqual((theirs.res_model, theirs.res_id), (False, 0))
