@@ -151,10 +151,12 @@ class CareTier(models.Model):
         return self.search([("company_id", "in", [company.id, False])], order="min_score desc, id")
 
     def _customer_counts(self, company):
-        """{tier: customers in it} of ``self`` in ``company`` (tiers are company-dependent), in one query."""
-        return dict(self.env["res.partner"].with_company(company)._read_group(
-            [("care_tier_id", "in", self.ids)], ["care_tier_id"], ["__count"],
+        """{tier: customers in it} of ``self`` in ``company`` (tiers are company-dependent), in one query.
+        Keyed by the records of ``self``, which a form's onchange holds as new records of the real ones."""
+        counts = dict(self.env["res.partner"].with_company(company)._read_group(
+            [("care_tier_id", "in", self._origin.ids)], ["care_tier_id"], ["__count"],
         ))
+        return {tier: counts[tier._origin] for tier in self if tier._origin in counts}
 
     def _pick_for_score(self, score):
         """Among ``self`` (a ladder from :meth:`_get_ladder`), the tier ``score`` reaches."""

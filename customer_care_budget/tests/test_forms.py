@@ -72,6 +72,14 @@ class TestForms(CareTestCommon):
         self.assertEqual(evaluation.name, "Care 2026, 01/01/2026 – 06/30/2026")
         self.assertEqual(evaluation.search([("name", "ilike", "care 2026")]), evaluation)
 
+    def test_the_allocation_previews_the_tiers_shares_while_typing(self):
+        budget = self._budget()
+        form = Form(self.env["care.budget.allocate"].with_user(self.care_manager).with_context(
+            default_budget_id=budget.id))
+        form.activity_type_id = self.gift
+        form.amount = 900.0
+        self.assertIn(f"<td>{self.tier_key.name}</td>", form.preview, "the onchange's tiers are counted too")
+
     def test_a_finished_plan_is_evaluated_over_its_whole_period(self):
         with freeze_time("2027-02-01"):
             evaluation = self.env["care.evaluation"].with_user(self.care_manager).create({"budget_id": self.plan.id})

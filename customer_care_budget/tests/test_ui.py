@@ -1,3 +1,5 @@
+from datetime import date, timedelta
+
 from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 
@@ -5,9 +7,8 @@ from odoo.addons.base.tests.common import new_test_user
 from odoo.addons.customer_care_budget.models.care_guard_mixin import workflow
 
 
-@tagged("post_install", "-at_install")
-class TestUi(HttpCase):
-    """The personas' journeys in a real browser (Odoo tours, headless Chromium)."""
+class UiCommon(HttpCase):
+    """The tours' users, customer and approved plans."""
 
     @classmethod
     def setUpClass(cls):
@@ -49,15 +50,28 @@ class TestUi(HttpCase):
         """Approved as the workflow's last step does, without its review round (not what the tours test)."""
         workflow(budget).write({"state": "approved", "analytic_account_id": budget._create_analytic_account().id})
 
+
+
+@tagged("post_install", "-at_install")
+class TestUi(UiCommon):
+    """The personas' journeys in a real browser (Odoo tours, headless Chromium)."""
+
     def test_account_manager_records_and_submits_an_expense(self):
         self.start_tour("/odoo", "customer_care_account_manager_tour", login=self.account_manager.login)
         expense = self.env["care.expense"].search([("partner_id", "=", self.customer.id)])
         self.assertRecordValues(expense, [{
-            "state": "draft", "amount": 120.0, "user_id": self.account_manager.id,
-            "budget_line_id": self.budget.line_ids.id,
+            "state": "submitted", "amount": 120.0, "user_id": self.account_manager.id,
+            "budget_line_id": self.budget.line_ids.id, "receipt_count": 1,
         }])
 
     def test_manager_moves_money_and_evaluates_from_the_forms(self):
+        # money spent on the gifts, recommended to reduce rather than stop, so that the next plan has a line
+        self.env.company.care_roi_stop_pct = -100.0
+        gift = self.env.ref("customer_care_budget.care_activity_gift")
+        gift_spend = self._approved_expense(300.0, gift)
+        # on the tour's plan, not the demo plan's gift line it matched
+        workflow(gift_spend).write({"budget_line_id": self.plan.line_ids.filtered(
+            lambda line: line.activity_type_id == gift).id})
         self.start_tour("/odoo", "customer_care_manager_tour", login=self.manager.login)
         gift_line, meal_line = self.plan.line_ids.sorted(lambda line: line.activity_type_id.sequence)
         self.assertRecordValues(gift_line | meal_line, [{"amount_planned": 950.0}, {"amount_planned": 1100.0}])
@@ -65,6 +79,24 @@ class TestUi(HttpCase):
         evaluation = self.env["care.evaluation"].search([("budget_id", "=", self.plan.id)])
         self.assertRecordValues(evaluation, [{"state": "confirmed", "date_from": self.plan.date_from}])
         self.assertTrue(evaluation.line_result_ids)
+        self.assertEqual(gift_spend.budget_line_id, gift_line)
+        following = self.env["care.budget"].search([("source_evaluation_id", "=", evaluation.id)])
+        self.assertRecordValues(following, [{"state": "draft", "date_from": self.plan.date_to + timedelta(days=1)}])
+        self.assertEqual(following.line_ids.activity_type_id, gift_line.activity_type_id, "the unspent meals stop")
+
+    def test_manager_plans_submits_and_approves(self):
+        expense = self._expense(90.0)
+        self.env["ir.attachment"].create({
+            "name": "receipt.pdf", "raw": b"%PDF receipt", "res_model": "care.expense", "res_id": expense.id,
+        })
+        expense.with_user(self.account_manager).action_submit()
+        self.assertIn(self.manager, expense.review_ids.reviewer_ids)
+        self.start_tour("/odoo", "customer_care_planning_tour", login=self.manager.login)
+        plan = self.env["care.budget"].search([("name", "=", "Planned in the tour")])
+        self.assertRecordValues(plan, [{"state": "to_approve", "amount_planned": 900.0, "user_id": self.manager.id}])
+        self.assertGreater(len(plan.line_ids), 1, "a line per tier")
+        self.assertEqual(set(plan.line_ids.mapped("date_from")), {date(2099, 1, 1)})
+        self.assertEqual(expense.state, "approved")
 
     def test_account_manager_journey_in_chinese(self):
         self.env["res.lang"]._activate_lang("zh_CN")
@@ -72,14 +104,18 @@ class TestUi(HttpCase):
         self.account_manager.lang = "zh_CN"
         self.start_tour("/odoo", "customer_care_account_manager_zh_tour", login=self.account_manager.login)
         expense = self.env["care.expense"].search([("partner_id", "=", self.customer.id)])
-        self.assertRecordValues(expense, [{"state": "draft", "amount": 80.0, "purpose": "与采购团队午餐"}])
+        self.assertRecordValues(expense, [{"state": "submitted", "amount": 80.0, "purpose": "与采购团队午餐"}])
 
-    def _approved_expense(self, amount):
-        """An expense of the account manager, approved (the review round is not what the tour tests)."""
-        expense = self.env["care.expense"].create({
-            "partner_id": self.customer.id, "care_activity_type_id": self.meal.id, "purpose": "Dinner",
+    def _expense(self, amount, activity=None):
+        """A draft expense of the account manager for the tours' customer."""
+        return self.env["care.expense"].create({
+            "partner_id": self.customer.id, "care_activity_type_id": (activity or self.meal).id, "purpose": "Dinner",
             "amount": amount, "user_id": self.account_manager.id,
         })
+
+    def _approved_expense(self, amount, activity=None):
+        """An expense of the account manager, approved (the review round is not what the tour tests)."""
+        expense = self._expense(amount, activity)
         workflow(expense).write({"state": "approved"})
         return expense
 
@@ -108,3 +144,22 @@ class TestUi(HttpCase):
         self.start_tour("/odoo", "customer_care_admin_tour", login=admin.login)
         self.assertEqual(admin.company_id.care_window_days, 400)
         self.assertEqual(self.env.ref("customer_care_budget.care_tier_key").annual_allowance, 2500.0)
+
+
+@tagged("post_install", "-at_install")
+class TestUiPhone(UiCommon):
+    """The main screens at a phone's width (375 px, touch): usable, nothing wider than the screen."""
+
+    browser_size = "375x667"
+    touch_enabled = True
+
+    def test_account_manager_records_an_expense_on_a_phone(self):
+        self.start_tour("/odoo/action-customer_care_budget.care_expense_action_mine",
+                        "customer_care_phone_expense_tour", login=self.account_manager.login)
+        self.assertRecordValues(self.env["care.expense"].search([("partner_id", "=", self.customer.id)]), [{
+            "state": "draft", "amount": 35.0, "purpose": "Coffee with the buyer",
+        }])
+
+    def test_manager_reads_a_plan_on_a_phone(self):
+        self.start_tour(f"/odoo/action-customer_care_budget.care_budget_action/{self.plan.id}",
+                        "customer_care_phone_plan_tour", login=self.manager.login)

@@ -3,7 +3,7 @@ import { stepUtils } from "@web_tour/tour_utils";
 import { openMenu, pick } from "@customer_care_budget/../tests/tours/care_tour_utils";
 
 // The care manager's journey on an approved plan: Transfer and Release Reserve from their forms, then
-// Evaluations › New on the plan, Compute and Confirm.
+// Evaluations › New on the plan, Compute, Confirm and Plan Next Period.
 registry.category("web_tour.tours").add("customer_care_manager_tour", {
     url: "/odoo",
     steps: () => [
@@ -98,6 +98,24 @@ registry.category("web_tour.tours").add("customer_care_manager_tour", {
         {
             content: "Confirmed",
             trigger: ".o_statusbar_status button.o_arrow_button_current:contains(Confirmed)",
+        },
+        {
+            content: "Plan the next period from it",
+            trigger: "button[name=action_plan_next]",
+            run: "click",
+        },
+        {
+            content: "The wizard says what set the pace",
+            trigger: ".modal .alert-info:contains(the evaluated period)",
+        },
+        {
+            content: "Create the draft plan",
+            trigger: ".modal button[name=action_create]",
+            run: "click",
+        },
+        {
+            content: "The next plan opens as a draft",
+            trigger: ".o_form_view:not(:has(.modal)) .o_statusbar_status button.o_arrow_button_current:contains(Draft)",
         },
     ],
 });

@@ -1,10 +1,11 @@
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_utils";
+import { inputFiles } from "@web/../tests/utils";
 import { openMenu, pick } from "@customer_care_budget/../tests/tours/care_tour_utils";
 
 /**
  * The account manager's journey, in the words of the user's language: a customer's tier, an expense
- * recorded and submitted, the policy refusing it while the receipt is missing.
+ * recorded, the policy refusing it while the receipt is missing, the receipt attached, submitted.
  */
 function accountManagerSteps(words) {
     return [
@@ -75,6 +76,27 @@ function accountManagerSteps(words) {
             content: "The expense stays a draft",
             trigger: `.o_statusbar_status button.o_arrow_button_current:contains(${words.draft})`,
         },
+        {
+            content: "Attach the receipt in the chatter",
+            trigger: ".o-mail-Chatter-topbar",
+            async run() {
+                const receipt = new File(["Lunch, 2 guests"], "receipt.txt", { type: "text/plain" });
+                await inputFiles(".o-mail-Chatter-fileUploader", [receipt]);
+            },
+        },
+        {
+            content: "The receipt is attached",
+            trigger: ".o-mail-AttachmentContainer:contains(receipt)",
+        },
+        {
+            content: "Submit again",
+            trigger: `button[name=action_submit]:contains(${words.submit})`,
+            run: "click",
+        },
+        {
+            content: "Submitted for approval",
+            trigger: `.o_statusbar_status button.o_arrow_button_current:contains(${words.submitted})`,
+        },
     ];
 }
 
@@ -83,7 +105,7 @@ registry.category("web_tour.tours").add("customer_care_account_manager_tour", {
     steps: () => accountManagerSteps({
         expenses: "Expenses", myExpenses: "My Expenses", newExpense: "New Expense", activity: "Business Meals",
         purpose: "Lunch with the purchasing team", amount: "120", submit: "Submit",
-        receiptRefusal: "need a receipt", draft: "Draft",
+        receiptRefusal: "need a receipt", draft: "Draft", submitted: "Submitted",
     }),
 });
 
@@ -91,6 +113,6 @@ registry.category("web_tour.tours").add("customer_care_account_manager_zh_tour",
     url: "/odoo",
     steps: () => accountManagerSteps({
         expenses: "费用", myExpenses: "我的费用", newExpense: "新费用", activity: "商务宴请",
-        purpose: "与采购团队午餐", amount: "80", submit: "提交", receiptRefusal: "须附票据", draft: "草稿",
+        purpose: "与采购团队午餐", amount: "80", submit: "提交", receiptRefusal: "须附票据", draft: "草稿", submitted: "已提交",
     }),
 });

@@ -27,5 +27,37 @@ export function pick(field, text, scope = ".o_form_view") {
             trigger: `.o-autocomplete--dropdown-item:contains(${text})`,
             run: "click",
         },
+        {
+            content: `${text} is chosen`,
+            trigger: `${scope} .o_field_widget[name=${field}]:not(:has(.o-autocomplete--dropdown-menu))`,
+        },
+    ];
+}
+
+/** On a phone a many2one opens a search dialog: search ``text`` there and tap its card. */
+export function pickOnPhone(field, text) {
+    return [
+        {
+            content: `Choose ${text}`,
+            trigger: `.o_form_view .o_field_widget[name=${field}] input`,
+            run: "click",
+        },
+        {
+            content: "Open the dialog's search bar",
+            trigger: ".modal button:has(.fa-search)",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_searchview_input",
+            run: `edit ${text} && press Enter`,
+        },
+        {
+            trigger: `.modal .o_kanban_record:contains(${text})`,
+            run: "click",
+        },
+        {
+            content: `${text} is chosen`,
+            trigger: `body:not(:has(.modal)) .o_field_widget[name=${field}] input:value(${text})`,
+        },
     ];
 }
