@@ -85,13 +85,12 @@ class TestUi(UiCommon):
         self.assertEqual(following.line_ids.activity_type_id, gift_line.activity_type_id, "the unspent meals stop")
 
     def test_manager_plans_submits_and_approves(self):
-        expense = self._expense(90.0)
-        self.env["ir.attachment"].create({
-            "name": "receipt.pdf", "raw": b"%PDF receipt", "res_model": "care.expense", "res_id": expense.id,
-        })
-        expense.with_user(self.account_manager).action_submit()
+        self._approved_expense(4900.0)  # of the account manager's 5,000: 100 left
+        too_much, fits = self._submitted_expense(50.0), self._submitted_expense(5.0)
+        expense = self._submitted_expense(90.0)  # the newest: first in the list, approved from its form
         self.assertIn(self.manager, expense.review_ids.reviewer_ids)
         self.start_tour("/odoo", "customer_care_planning_tour", login=self.manager.login)
+        self.assertEqual([fits.state, too_much.state], ["approved", "submitted"], "the list approved what fits")
         plan = self.env["care.budget"].search([("name", "=", "Planned in the tour")])
         self.assertRecordValues(plan, [{"state": "to_approve", "amount_planned": 900.0, "user_id": self.manager.id}])
         self.assertGreater(len(plan.line_ids), 1, "a line per tier")
@@ -112,6 +111,14 @@ class TestUi(UiCommon):
             "partner_id": self.customer.id, "care_activity_type_id": (activity or self.meal).id, "purpose": "Dinner",
             "amount": amount, "user_id": self.account_manager.id,
         })
+
+    def _submitted_expense(self, amount):
+        expense = self._expense(amount)
+        self.env["ir.attachment"].create({
+            "name": "receipt.pdf", "raw": b"%PDF receipt", "res_model": "care.expense", "res_id": expense.id,
+        })
+        expense.with_user(self.account_manager).action_submit()
+        return expense
 
     def _approved_expense(self, amount, activity=None):
         """An expense of the account manager, approved (the review round is not what the tour tests)."""

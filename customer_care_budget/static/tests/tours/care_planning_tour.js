@@ -3,7 +3,8 @@ import { stepUtils } from "@web_tour/tour_utils";
 import { openMenu, pick } from "@customer_care_budget/../tests/tours/care_tour_utils";
 
 // The care manager's planning journey: a new plan with a KPI target, its gift money allocated by tier,
-// submitted; then an account manager's expense approved from To Approve.
+// submitted; then an account manager's expense approved from its form, and the two others from the list at
+// once, the summary naming the one the budget refused.
 registry.category("web_tour.tours").add("customer_care_planning_tour", {
     url: "/odoo",
     steps: () => [
@@ -104,6 +105,40 @@ registry.category("web_tour.tours").add("customer_care_planning_tour", {
         {
             content: "Approved",
             trigger: ".o_statusbar_status button.o_arrow_button_current:contains(Approved)",
+        },
+        {
+            content: "Back to the expenses to approve",
+            trigger: ".o_breadcrumb .o_back_button a, .o_breadcrumb li.breadcrumb-item a",
+            run: "click",
+        },
+        {
+            content: "Select the account manager's expenses left",
+            trigger: ".o_data_row:contains(Tour Customer):eq(0) .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            trigger: ".o_selection_box:contains(1)",
+        },
+        {
+            trigger: ".o_data_row:contains(Tour Customer):eq(1) .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            trigger: ".o_selection_box:contains(2)",
+        },
+        {
+            content: "Actions",
+            trigger: ".o_cp_action_menus i.fa-cog",
+            run: "click",
+        },
+        {
+            content: "Approve them all at once",
+            trigger: ".o-dropdown--menu .dropdown-item:contains(Approve)",
+            run: "click",
+        },
+        {
+            content: "The summary names the one refused and why",
+            trigger: ".o_notification:contains(1 of 2 approved):contains(overspend)",
         },
     ],
 });
