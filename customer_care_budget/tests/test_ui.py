@@ -170,3 +170,14 @@ class TestUiPhone(UiCommon):
     def test_manager_reads_a_plan_on_a_phone(self):
         self.start_tour(f"/odoo/action-customer_care_budget.care_budget_action/{self.plan.id}",
                         "customer_care_phone_plan_tour", login=self.manager.login)
+
+
+@tagged("post_install", "-at_install")
+class TestUiWide(UiCommon):
+    """A wide screen, where the chatter goes beside the form."""
+
+    browser_size = "1920x1080"
+
+    def test_plan_lines_fit_beside_the_chatter(self):
+        self.start_tour(f"/odoo/action-customer_care_budget.care_budget_action/{self.plan.id}",
+                        "customer_care_plan_layout_tour", login=self.manager.login)

@@ -112,6 +112,10 @@ registry.category("web_tour.tours").add("customer_care_planning_tour", {
             run: "click",
         },
         {
+            content: "The list no longer holds the approved one",
+            trigger: ".o_list_view:not(:has(.o_data_row:contains(90.00))) .o_data_row:contains(Tour Customer):eq(1)",
+        },
+        {
             content: "Select the account manager's expenses left",
             trigger: ".o_data_row:contains(Tour Customer):eq(0) .o_list_record_selector input",
             run: "click",

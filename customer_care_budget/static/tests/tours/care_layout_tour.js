@@ -1,4 +1,6 @@
 import { registry } from "@web/core/registry";
+
+// Layouts: the main screens at a phone's width, and beside the chatter on a wide screen.
 import { pickOnPhone } from "@customer_care_budget/../tests/tours/care_tour_utils";
 
 /** A step that fails when the page is wider than the phone: nothing to scroll sideways to. */
@@ -66,6 +68,33 @@ registry.category("web_tour.tours").add("customer_care_phone_plan_tour", {
         {
             content: "Its consumption shows",
             trigger: ".o_field_widget[name=consumption]",
+        },
+    ],
+});
+
+// The manager on a wide screen, the chatter beside the form: the plan's lines show every figure, and
+// the activities' names in full (they were cut at the right edge and truncated).
+registry.category("web_tour.tours").add("customer_care_plan_layout_tour", {
+    steps: () => [
+        {
+            content: "The chatter sits beside the plan",
+            trigger: ".o_form_view .o-aside .o-mail-Chatter",
+        },
+        {
+            content: "The lines' last column fits in the form, and no activity name is cut",
+            trigger: ".o_field_widget[name=line_ids] .o_data_row:contains(Business Meals)",
+            run() {
+                const list = document.querySelector(".o_field_widget[name=line_ids]").getBoundingClientRect();
+                const last = document.querySelector(".o_field_widget[name=line_ids] th[data-name=consumption]");
+                if (last.getBoundingClientRect().right > list.right + 1) {
+                    throw new Error("the consumption column is cut at the right edge");
+                }
+                for (const cell of document.querySelectorAll(".o_data_row td[name=activity_type_id]")) {
+                    if (cell.scrollWidth > cell.clientWidth + 1) {
+                        throw new Error(`the activity "${cell.textContent}" is truncated`);
+                    }
+                }
+            },
         },
     ],
 });
