@@ -1,5 +1,5 @@
 from odoo import models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 
 from .care_guard_mixin import workflow
 
@@ -58,7 +58,8 @@ class CareApprovalMixin(models.AbstractModel):
 
     def action_approve_selected(self):
         """Approve the records selected in a list, each exactly as its own Approve button would."""
-        return self._run_each(lambda record: record.validate_tier(), self.env._("approved"))
+        return self._run_each(lambda record: record._approve_as_reviewer(), lambda count, total: self.env._(
+            "%(count)s of %(total)s approved", count=count, total=total))
 
     def action_reject_selected(self):
         """Reject the records selected in a list with one reason (asked first), each as one at a time."""
@@ -181,20 +182,32 @@ class CareApprovalMixin(models.AbstractModel):
                 summary=self.env._("%(record)s rejected", record=record.display_name), note=note,
             )
 
-    def _run_each(self, step, done):
+    def _approve_as_reviewer(self):
+        """The user's approval of one record, refused unless it counts: a review asking for a comment is
+        approved from the record's form (OCA's comment wizard), and a review not yet the user's turn
+        approves nothing."""
+        self.ensure_one()
+        self._check_can_review()
+        if self.has_comment:
+            raise UserError(self.env._("%(record)s asks for a comment: approve it from its form.",
+                                       record=self.display_name))
+        self.validate_tier()
+        if self.env.user not in self.review_ids.filtered(lambda rev: rev.status == "approved").done_by:
+            raise UserError(self.env._("%(record)s waits for an earlier level first.", record=self.display_name))
+
+    def _run_each(self, step, summary):
         """Run ``step`` on each record apart, through all its guards: a refused record is rolled back alone
-        (a savepoint) and listed with its reason; the others go through. Returns the summary for the user.
-        Only refusals are caught: a serialization conflict still retries the whole request."""
+        (a savepoint) and listed with its reason; the others go through. ``summary(count, total)`` titles
+        the notification returned. Only refusals (UserError and its kinds) are caught: a serialization
+        conflict still retries the whole request."""
         refused = []
         for record in self:
             try:
                 with self.env.cr.savepoint():
                     step(record)
-            except (UserError, ValidationError, AccessError) as error:
+            except UserError as error:  # AccessError, ValidationError... included
                 refused.append((record, error.args[0]))
-        title = self.env._(
-            "%(count)s of %(total)s %(done)s", count=len(self) - len(refused), total=len(self), done=done,
-        )
+        title = summary(len(self) - len(refused), len(self))
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

@@ -190,6 +190,12 @@ class CareEvaluation(models.Model):
             )
 
     def _search_name(self, operator, value):
+        """Text searches match the plan's name; exact names (an import, a many2one typed in full) are
+        compared with the names as the user reads them."""
+        if operator in ("in", "not in"):
+            # a few evaluations per plan: naming them all is cheap
+            named = self.search([]).filtered(lambda evaluation: evaluation.name in value)
+            return [("id", operator, named.ids)]
         return [("budget_id.name", operator, value)]
 
     @api.depends("budget_id")

@@ -6,7 +6,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL, format_date
 
 from ..tools import format_period
-from .care_guard_mixin import given_values, workflow
+from .care_guard_mixin import given_values, record_ids, workflow
 from .res_partner import CARE_STAGES
 
 # What a user types in a draft expense. Once it is submitted nothing changes but through its actions:
@@ -350,9 +350,7 @@ class CareExpense(models.Model):
     def action_submit(self):
         self._check_requester_or_manager(self.env._("submit"))
         self._check_state(("draft",), self.env._("Only draft expenses can be submitted."))
-        for expense in self:
-            tier, stage = expense._customer_segment()
-            workflow(expense).write({"customer_tier_id": tier.id, "customer_stage": stage})
+        self._copy_customer_segment()
         self._check_policy()
         workflow(self).write({"state": "submitted"})
         self._request_approval()
@@ -369,9 +367,15 @@ class CareExpense(models.Model):
             expense.message_post(body=self.env._("Posted as %(bill)s.", bill=move._get_html_link()))
         return True
 
+    def action_reset_to_draft(self):
+        res = super().action_reset_to_draft()
+        self._copy_customer_segment()  # a draft shows its customer's segment of today
+        return res
+
     def action_post_selected(self):
         """Post the expenses selected in a list, each exactly as its own Post button would."""
-        return self._run_each(lambda expense: expense.action_post(), self.env._("posted"))
+        return self._run_each(lambda expense: expense.action_post(), lambda count, total: self.env._(
+            "%(count)s of %(total)s posted", count=count, total=total))
 
     def action_cancel(self):
         """Cancel: a posted expense's bill is reversed by a credit note, never deleted."""
@@ -384,10 +388,10 @@ class CareExpense(models.Model):
         workflow(self).with_context(skip_validation_check=True).write({"state": "cancelled"})
         lines._update_warning()
 
-    @api.model
     def create_document_from_attachment(self, attachment_ids):
-        """Receipts dropped on the kanban (Odoo's upload drop zone): a new expense form that keeps them
-        when it is saved."""
+        """Receipts dropped on the kanban: a new expense form that keeps them when it is saved. Called by
+        Odoo's upload drop zone as ``(ids, attachment_ids)`` with empty ids, like the account and sale ones."""
+        attachment_ids = record_ids(attachment_ids)
         receipts = self._unfiled_uploads(attachment_ids)
         if not receipts or len(receipts) != len(set(attachment_ids)):
             raise UserError(self.env._("Only files you just uploaded, attached to nothing yet, become receipts."))
@@ -403,7 +407,7 @@ class CareExpense(models.Model):
     def _unfiled_uploads(self, attachment_ids):
         """Of ``attachment_ids``, the user's own uploads attached to no record yet: the only files a new
         expense takes from the context (anything else could be someone's document)."""
-        attachments = self.env["ir.attachment"].browse(list(attachment_ids)).exists()._filtered_access("read")
+        attachments = self.env["ir.attachment"].browse(record_ids(attachment_ids)).exists()._filtered_access("read")
         return attachments.filtered(lambda att: not (att.res_model or att.res_id or att.res_field)
                                     and att.create_uid == self.env.user)
 
@@ -670,6 +674,12 @@ class CareExpense(models.Model):
             return self.customer_tier_id, self.customer_stage
         partner = self.partner_id.commercial_partner_id.with_company(self.company_id)
         return partner.care_tier_id, partner.care_stage
+
+    def _copy_customer_segment(self):
+        """Write each expense's customer segment of today (see :meth:`_customer_segment`) on it."""
+        for expense in self:
+            tier, stage = expense._customer_segment()
+            workflow(expense).write({"customer_tier_id": tier.id, "customer_stage": stage})
 
     def _find_twin(self):
         """Drafts are not spending yet: of two twins, the first one submitted passes."""

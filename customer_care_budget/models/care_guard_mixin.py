@@ -30,6 +30,14 @@ def in_workflow(records):
     return records.env.context.get(WORKFLOW) is WORKFLOW_TOKEN
 
 
+def record_ids(value):
+    """The record ids in ``value`` as a client sent it (a list, from a context key or a Json field): the
+    positive int4 integers only, so that anything else is ignored rather than sent to SQL."""
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [item for item in value if type(item) is int and 0 < item < 2**31]
+
+
 def given_values(model, vals):
     """``vals`` with the defaults the context gives (``default_<field>`` keys): a client sends those too."""
     defaults = {

@@ -1,6 +1,8 @@
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
+from odoo.addons.customer_care_budget.models.care_guard_mixin import workflow
+
 from .common import CareTestCommon
 
 
@@ -45,6 +47,28 @@ class TestBulkDecisions(CareTestCommon):
         self.assertEqual(action["params"]["type"], "success")
         self.assertEqual(set(expenses.mapped("state")), {"approved"})
 
+    def test_a_refusal_after_the_reviews_are_written_leaves_nothing(self):
+        # approving the second expense writes its review, then the budget line refuses it: all of it undone
+        workflow(self._expense(9850.0)).write({"state": "approved"})  # 150 left on the gift line
+        fine, too_much = self._expense(100.0), self._expense(120.0)
+        (fine | too_much).action_submit()
+        messages = too_much.message_ids
+        action = self.rpc(self.care_manager, "care.expense", "action_approve_selected", (fine | too_much).ids)
+        self.assertIn("would overspend the budget line", self._refused(action)[too_much.display_name])
+        self.assertEqual([fine.state, too_much.state], ["approved", "submitted"])
+        self.assertEqual(too_much.review_ids.mapped("status"), ["pending"], "its review is not approved")
+        self.assertFalse(too_much.review_ids.done_by)
+        self.assertEqual(too_much.message_ids, messages, "no chatter message either")
+        self.assertIn(self.care_manager, too_much.activity_ids.user_id, "the approval activity still waits")
+
+    def test_a_review_asking_for_a_comment_is_approved_from_its_form(self):
+        self.env["tier.definition"].search([("model", "=", "care.expense")]).has_comment = True
+        expense = self._expense(100.0)
+        expense.action_submit()
+        action = self.rpc(self.care_manager, "care.expense", "action_approve_selected", expense.ids)
+        self.assertIn("asks for a comment", self._refused(action)[expense.display_name])
+        self.assertEqual(expense.state, "submitted")
+
     def test_bulk_rejection_asks_one_reason(self):
         first, second, own = self._expense(100.0), self._expense(101.0), self._expense(102.0, user=self.care_manager)
         (first | second).action_submit()
@@ -73,6 +97,10 @@ class TestBulkDecisions(CareTestCommon):
         })
         with self.assertRaisesRegex(UserError, "one expense at a time"):
             wizard.action_confirm()
+        for junk in ([True, 2**40], {"id": expense.id}, "1"):
+            wizard.res_ids = junk
+            with self.assertRaisesRegex(UserError, "are gone"):
+                wizard.action_confirm()
 
     def test_bulk_posting_posts_each_it_may(self):
         approved = self._submit_and_approve(self._expense(100.0))
@@ -88,7 +116,8 @@ class TestBulkDecisions(CareTestCommon):
 
     def test_receipts_dropped_on_the_kanban_start_an_expense(self):
         upload = self.env["ir.attachment"].with_user(self.care_user).create({"name": "dinner.pdf", "raw": b"%PDF"})
-        action = self.rpc(self.care_user, "care.expense", "create_document_from_attachment", upload.ids)
+        # as Odoo's upload drop zone calls it: no record ids, then the attachments
+        action = self.rpc(self.care_user, "care.expense", "create_document_from_attachment", "", upload.ids)
         self.assertEqual((action["res_model"], action["views"]), ("care.expense", [(False, "form")]))
         form = Form(self.env["care.expense"].with_user(self.care_user).with_context(**action["context"]))
         form.partner_id = self.customer
@@ -102,12 +131,19 @@ class TestBulkDecisions(CareTestCommon):
     def test_only_ones_own_unfiled_uploads_become_receipts(self):
         theirs = self.env["ir.attachment"].with_user(self.care_manager).create({"name": "theirs.pdf", "raw": b"%PDF"})
         filed = self._expense(100.0).attachment_ids
-        for attachments in (theirs, filed):
-            self.assertRpcRefused(self.care_user, "care.expense", "create_document_from_attachment", attachments.ids)
+        own_filed = self.env["ir.attachment"].with_user(self.care_user).create({
+            "name": "on a partner.pdf", "raw": b"%PDF", "res_model": "res.partner", "res_id": self.customer.id,
+        })
+        for attachments in (theirs, filed, own_filed):
+            self.assertRpcRefused(self.care_user, "care.expense", "create_document_from_attachment", "",
+                                  attachments.ids)
+        for junk in ([True], [2**40], "12", [-1]):
+            self.assertRpcRefused(self.care_user, "care.expense", "create_document_from_attachment", "", junk)
         # a client sending the context key itself takes nothing that is not its own unfiled upload
-        expense = self.env["care.expense"].with_user(self.care_user).with_context(
-            care_receipt_ids=(theirs | filed).ids,
-        ).create({"partner_id": self.customer.id, "care_activity_type_id": self.gift.id, "purpose": "Gift",
-                  "amount": 10.0, "date": "2026-06-15"})
-        self.assertFalse(expense.attachment_ids)
+        for receipts in ((theirs | filed | own_filed).ids, 5, [True, "x"]):
+            expense = self.env["care.expense"].with_user(self.care_user).with_context(care_receipt_ids=receipts).create(
+                {"partner_id": self.customer.id, "care_activity_type_id": self.gift.id, "purpose": "Gift",
+                 "amount": 10.0, "date": "2026-06-15"})
+            self.assertFalse(expense.attachment_ids)
         self.assertEqual((theirs.res_model, theirs.res_id), (False, 0))
+        self.assertEqual((own_filed.res_model, own_filed.res_id), ("res.partner", self.customer.id))

@@ -61,6 +61,9 @@ class TestForms(CareTestCommon):
         self._set_segment(self.customer, care_tier_id=self.tier_standard.id)
         expense.action_submit()
         self.assertEqual(expense.customer_tier_id, self.tier_standard, "submission copies the segment of that day")
+        self._set_segment(self.customer, care_tier_id=self.tier_basic.id)
+        expense.action_reset_to_draft()
+        self.assertEqual(expense.customer_tier_id, self.tier_basic, "back in draft: the segment of today")
 
     def test_names_are_words_and_the_users_dates(self):
         self.assertEqual((self.gift_line.segment, self.meal_line.segment), ("All tiers", self.tier_key.name))
@@ -71,6 +74,8 @@ class TestForms(CareTestCommon):
             evaluation = self.env["care.evaluation"].with_user(self.care_manager).create({"budget_id": self.plan.id})
         self.assertEqual(evaluation.name, "Care 2026, 01/01/2026 – 06/30/2026")
         self.assertEqual(evaluation.search([("name", "ilike", "care 2026")]), evaluation)
+        self.assertEqual(evaluation.search([("name", "=", "Care 2026, 01/01/2026 – 06/30/2026")]), evaluation)
+        self.assertNotIn(evaluation, evaluation.search([("name", "!=", "Care 2026, 01/01/2026 – 06/30/2026")]))
 
     def test_the_allocation_previews_the_tiers_shares_while_typing(self):
         budget = self._budget()

@@ -1,6 +1,7 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from ..models.care_guard_mixin import record_ids
 from ..models.tier_review import CARE_MODELS
 
 
@@ -34,13 +35,13 @@ class CareApprovalReason(models.TransientModel):
             raise UserError(self.env._("Give a reason."))
         if self.res_model not in CARE_MODELS:
             raise UserError(self.env._("Only budget plans and expenses take a reason."))
-        ids = self.res_ids if isinstance(self.res_ids, list) else []
-        records = self.env[self.res_model].browse([res_id for res_id in ids if isinstance(res_id, int)]).exists()
+        records = self.env[self.res_model].browse(record_ids(self.res_ids)).exists()
         if not records:
             raise UserError(self.env._("The documents to decide on are gone."))
         records.check_access("read")
         if self.reason_type == "reject" and len(records) > 1:
-            return records._run_each(lambda record: record._reject(reason), self.env._("rejected"))
+            return records._run_each(lambda record: record._reject(reason), lambda count, total: self.env._(
+                "%(count)s of %(total)s rejected", count=count, total=total))
         if self.reason_type == "reject":
             records._reject(reason)
         elif records._name == "care.expense" and len(records) == 1:

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -85,18 +86,19 @@ class CareBudgetNext(models.TransientModel):
     # COMPUTE METHODS
     # ------------------------------------------------------------
 
-    @api.depends("evaluation_id", "date_from")
+    @api.depends("evaluation_id")
     def _compute_name(self):
-        """The previous plan's name with its year moved on ("Care 2026" → "Care 2027"), else with the new
-        period after it."""
+        """The previous plan's name with its first year moved on ("Care 2026" → "Care 2027"), else with
+        the new period after it."""
         for wizard in self:
             old = wizard.budget_id
             if not (old and wizard.date_from):
                 wizard.name = False
                 continue
             old_year, new_year = str(old.date_from.year), str(wizard.date_from.year)
-            if old_year != new_year and old_year in old.name:
-                wizard.name = old.name.replace(old_year, new_year)
+            year = re.compile(rf"\b{old_year}\b")
+            if old_year != new_year and year.search(old.name):
+                wizard.name = year.sub(new_year, old.name, count=1)
             else:
                 wizard.name = self.env._(
                     "%(budget)s, %(period)s", budget=old.name,
@@ -126,7 +128,7 @@ class CareBudgetNext(models.TransientModel):
     def _compute_pace_note(self):
         for wizard in self:
             evaluation = wizard.evaluation_id
-            wizard.pace_note = evaluation and self.env._(
+            wizard.pace_note = evaluation.id and self.env._(
                 "Spending measured over %(period)s (%(days)s days, the evaluated period): each evaluated line is "
                 "brought to its whole period at that pace, spent × the line's days ÷ its evaluated days "
                 "(the Pace column).",

@@ -1,6 +1,5 @@
-import { registry } from "@web/core/registry";
-
 // Layouts: the main screens at a phone's width, and beside the chatter on a wide screen.
+import { registry } from "@web/core/registry";
 import { pickOnPhone } from "@customer_care_budget/../tests/tours/care_tour_utils";
 
 /** A step that fails when the page is wider than the phone: nothing to scroll sideways to. */
