@@ -193,8 +193,10 @@ class CareEvaluation(models.Model):
         """Text searches match the plan's name; exact names (an import, a many2one typed in full) are
         compared with the names as the user reads them."""
         if operator in ("in", "not in"):
-            # a few evaluations per plan: naming them all is cheap
-            named = self.search([]).filtered(lambda evaluation: evaluation.name in value)
+            # a name is "<plan>, <period>" (or "<plan>，<period>"): the plans are the text before a comma
+            plans = {name[:index] for name in value if isinstance(name, str)
+                     for index, char in enumerate(name) if char in ",，"}
+            named = self.search([("budget_id.name", "in", list(plans))]).filtered(lambda ev: ev.name in value)
             return [("id", operator, named.ids)]
         return [("budget_id.name", operator, value)]
 
