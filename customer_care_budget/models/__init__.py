@@ -18,5 +18,6 @@ from . import account_move_line
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import care_segment_history
 from . import tier_definition
 from . import tier_review

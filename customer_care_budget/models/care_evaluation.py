@@ -380,7 +380,10 @@ class CareEvaluation(models.Model):
 
         - ``served_expense``: approved and posted care expenses of the evaluated lines in the period;
           customers are commercial partners throughout (a contact's expense serves its company);
-        - ``customer_tier``: each served customer's tier, at its latest expense of the period;
+        - ``start_tier``: each customer's tier at the start of the period, from the segment history (the
+          tier after its last change up to that day, else the tier before its first later change, else
+          its tier of today), for served and not-served customers alike;
+        - ``customer_tier``: the served customers and their tier at the start of the period;
         - ``sales``: per customer, revenue and whether it bought (a posted invoice), in the period and in
           the period before;
         - ``opinions``: per customer, CSAT sums and counts, promoters and detractors, in both periods.
@@ -389,17 +392,12 @@ class CareEvaluation(models.Model):
         return SQL(
             """
             WITH served_expense AS MATERIALIZED (
-                SELECT e.id, e.date, p.commercial_partner_id AS partner_id, e.budget_line_id, l.activity_type_id,
-                       e.customer_tier_id
+                SELECT e.id, e.date, p.commercial_partner_id AS partner_id, e.budget_line_id, l.activity_type_id
                   FROM care_expense e
                   JOIN care_budget_line l ON l.id = e.budget_line_id
                   JOIN res_partner p ON p.id = e.partner_id
                  WHERE e.budget_line_id = ANY(%(lines)s) AND e.state IN ('approved', 'posted')
                    AND e.date BETWEEN %(date_from)s AND %(date_to)s
-            ), customer_tier AS MATERIALIZED (
-                SELECT DISTINCT ON (partner_id) partner_id, customer_tier_id AS tier_id
-                  FROM served_expense
-              ORDER BY partner_id, date DESC, id DESC
             ), sales AS MATERIALIZED (
                 SELECT m.commercial_partner_id AS partner_id,
                        COALESCE(SUM(m.amount_untaxed_signed) FILTER (WHERE m.invoice_date >= %(date_from)s), 0)
@@ -433,6 +431,28 @@ class CareEvaluation(models.Model):
                   JOIN res_partner p ON p.id = f.partner_id
                  WHERE f.company_id = %(company_id)s AND f.date BETWEEN %(before_from)s AND %(date_to)s
               GROUP BY p.commercial_partner_id
+            ), start_tier AS MATERIALIZED (
+                SELECT c.partner_id,
+                       CASE WHEN earlier.found THEN earlier.tier_id
+                            WHEN later.found THEN later.tier_id
+                            ELSE (p.care_tier_id ->> %(company_key)s)::int END AS tier_id
+                  FROM (SELECT partner_id FROM sales UNION SELECT partner_id FROM served_expense) c
+                  JOIN res_partner p ON p.id = c.partner_id
+             LEFT JOIN LATERAL (
+                        SELECT TRUE AS found, h.tier_after_id AS tier_id FROM care_segment_history h
+                         WHERE h.company_id = %(company_id)s AND h.partner_id = c.partner_id
+                           AND h.date <= %(date_from)s
+                      ORDER BY h.date DESC, h.id DESC LIMIT 1
+                       ) earlier ON TRUE
+             LEFT JOIN LATERAL (
+                        SELECT TRUE AS found, h.tier_before_id AS tier_id FROM care_segment_history h
+                         WHERE h.company_id = %(company_id)s AND h.partner_id = c.partner_id
+                           AND h.date > %(date_from)s
+                      ORDER BY h.date, h.id LIMIT 1
+                       ) later ON TRUE
+            ), customer_tier AS MATERIALIZED (
+                SELECT DISTINCT st.partner_id, st.tier_id
+                  FROM start_tier st JOIN served_expense e ON e.partner_id = st.partner_id
             )
             """,
             lines=self._evaluated_lines().ids,
@@ -440,6 +460,7 @@ class CareEvaluation(models.Model):
             date_to=self.date_to,
             before_from=before_from,
             company_id=self.company_id.id,
+            company_key=str(self.company_id.id),
         )
 
     def _spend_query(self):
@@ -499,16 +520,16 @@ class CareEvaluation(models.Model):
         )
 
     def _control_query(self):
-        """Per current tier: customers not served by the plan who bought before, and who bought again."""
+        """Per tier at the start of the period: customers not served by the plan who bought before, and who
+        bought again."""
         return SQL(
             """
-            SELECT (p.care_tier_id ->> %(company_key)s)::int, COUNT(*), COUNT(*) FILTER (WHERE s.bought)
+            SELECT st.tier_id, COUNT(*), COUNT(*) FILTER (WHERE s.bought)
               FROM sales s
-              JOIN res_partner p ON p.id = s.partner_id
+              JOIN start_tier st ON st.partner_id = s.partner_id
              WHERE s.bought_before AND NOT EXISTS (SELECT 1 FROM customer_tier ct WHERE ct.partner_id = s.partner_id)
           GROUP BY 1
             """,
-            company_key=str(self.company_id.id),
         )
 
     def _company_query(self):

@@ -23,8 +23,8 @@ class CareEvaluationResult(models.Model):
     budget_line_id = fields.Many2one("care.budget.line", readonly=True, ondelete="cascade")
     tier_id = fields.Many2one(
         "care.tier", readonly=True,
-        help="Of tier results: the customers' tier at their latest care expense of the period (current tier "
-        "for customers not served); empty for customers without a tier.",
+        help="Of tier results: the customers' tier at the start of the evaluated period (segment history), "
+        "served or not; empty for customers without a tier.",
     )
     activity_type_id = fields.Many2one("care.activity.type", string="Activity", readonly=True)
     partner_id = fields.Many2one(

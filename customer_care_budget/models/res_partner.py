@@ -21,14 +21,16 @@ CARE_SEGMENT_FIELDS = {
     "care_tier_id", "care_computed_tier_id", "care_pinned_tier_id", "care_pin_reason", "care_stage",
     "care_first_invoice_date", "care_last_invoice_date", "care_frequency", "care_monetary",
     "care_r_score", "care_f_score", "care_m_score", "care_score", "care_clv", "care_churn_risk",
-    "care_churn_reason", "care_annual_allowance",
+    "care_churn_reason", "care_annual_allowance", "care_segment_history_ids",
 }
 # The segment field a Customer Care Manager may write (account managers record size and need, which are
 # no segment fields); every other one comes from the recompute, the pin wizard or Unpin.
 CARE_MANAGER_FIELDS = {"care_annual_allowance"}
 CARE_GROUPS = "customer_care_budget.group_care_user,customer_care_budget.group_care_accountant"
-# Segment fields the recompute derives (the pin and the allowance are a Manager's decisions).
-CARE_COMPUTED_FIELDS = sorted(CARE_SEGMENT_FIELDS - {"care_pinned_tier_id", "care_pin_reason", "care_annual_allowance"})
+# Segment fields the recompute derives (the pin and the allowance are a Manager's decisions, the history its log).
+CARE_COMPUTED_FIELDS = sorted(CARE_SEGMENT_FIELDS - {
+    "care_pinned_tier_id", "care_pin_reason", "care_annual_allowance", "care_segment_history_ids",
+})
 CARE_FLOAT_FIELDS = {"care_monetary", "care_clv"}
 WRITE_BATCH_SIZE = 1000
 
@@ -49,6 +51,10 @@ class ResPartner(models.Model):
         help="Customer value tier in the current company: the pinned tier if a manager pinned one, "
         "else the tier the RFM score reaches.",
         groups=CARE_GROUPS,
+    )
+    care_segment_history_ids = fields.One2many(
+        "care.segment.history", "partner_id", string="Segment History", groups=CARE_GROUPS,
+        help="When and why the customer's tier or lifecycle stage changed, in the user's companies.",
     )
     care_computed_tier_id = fields.Many2one(
         "care.tier",
@@ -338,13 +344,16 @@ class ResPartner(models.Model):
 
     def action_care_unpin_tier(self):
         self._check_care_manager()
-        for partner in self.filtered("care_pinned_tier_id"):
+        pinned = self.filtered("care_pinned_tier_id")
+        tiers_before = {partner: partner.care_tier_id for partner in pinned}
+        for partner in pinned:
             workflow(partner).write({
                 "care_tier_id": partner.care_computed_tier_id.id,
                 "care_pinned_tier_id": False,
                 "care_pin_reason": False,
             })
             partner.message_post(body=self.env._("Care tier unpinned: the computed tier applies again."))
+        self.env["care.segment.history"]._record_decision(pinned, "unpin", tiers_before)
 
     def _check_care_manager(self):
         if not self.env.user.has_group("customer_care_budget.group_care_manager"):
@@ -374,7 +383,7 @@ class ResPartner(models.Model):
         today = fields.Date.context_today(partners)
         rows = {row["partner_id"]: row for row in partners._care_invoice_aggregates(company, today)}
         ladder = self.env["care.tier"].with_company(company)._get_ladder(company)
-        changes = []
+        changes, history = [], []
         for partner_id, current in partners._care_current_segments(company, list(rows)).items():
             target = partners._care_segment_values(rows.get(partner_id), company, today, ladder)
             target["care_tier_id"] = current["care_pinned_tier_id"] or target["care_computed_tier_id"]
@@ -384,7 +393,9 @@ class ResPartner(models.Model):
             }
             if changed:
                 changes.append((partner_id, changed, not current["care_stage"]))
+                history.append((partner_id, current, changed))
         partners._care_write_segments(changes)
+        self.env["care.segment.history"]._insert_recompute_changes(company, today, history)
         return len(changes)
 
     def _care_invoice_aggregates(self, company, today):

@@ -402,3 +402,30 @@ class TestEvaluationRules(CareTestCommon):
         plan.with_user(self.care_manager).action_cancel()
         with self.assertRaisesRegex(UserError, "frozen"):
             plan.with_user(self.care_manager).unlink()
+
+
+@tagged("post_install", "-at_install")
+class TestEvaluationTierAtStart(EvaluationCommon):
+    """Served and not-served customers count in the tier they had when the evaluated period began, as the
+    segment history tells, whatever they became since."""
+
+    def _moved(self, name, day, before, after):
+        self.env["care.segment.history"].sudo().create({
+            "company_id": self.company.id, "partner_id": self.customers[name].id, "date": day, "cause": "recompute",
+            "tier_before_id": before.id, "tier_after_id": after.id, "tier_changed": True,
+        })
+
+    def test_the_tier_at_the_start_of_the_period_counts(self):
+        key, std = ("tier", self.tier_key.id), ("tier", self.tier_standard.id)
+        raw = self.evaluation._gather()
+        self.assertEqual((raw[key]["customers_served"], raw[std]["customers_served"]), (2, 1))  # A, B / G
+        self.assertEqual((raw[key]["control_bought_before"], raw[std]["control_bought_before"]), (3, 1))  # C D E / F
+        self._moved("A", "2025-12-15", self.tier_key, self.tier_standard)  # STD on January 1st, KEY again since
+        self._moved("A", "2026-03-01", self.tier_standard, self.tier_key)
+        self._moved("D", "2026-03-01", self.tier_standard, self.tier_key)  # STD on January 1st: before its first move
+        self._moved("E", "2025-11-01", self.tier_standard, self.tier_key)  # KEY on January 1st, as today
+        raw = self.evaluation._gather()
+        self.assertEqual((raw[key]["customers_served"], raw[std]["customers_served"]), (1, 2))  # B / A, G
+        self.assertEqual(raw[std]["spend_actual"], 1000.0, "A's posted gift counts for STD")
+        self.assertEqual((raw[key]["control_bought_before"], raw[std]["control_bought_before"]), (2, 2))  # C E / F D
+        self.assertEqual((raw[key]["control_retained"], raw[std]["control_retained"]), (2, 1), "D bought nothing")

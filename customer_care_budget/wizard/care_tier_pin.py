@@ -17,6 +17,7 @@ class CareTierPin(models.TransientModel):
         self.ensure_one()
         partners = self.partner_ids.commercial_partner_id
         partners._check_care_manager()
+        tiers_before = {partner: partner.care_tier_id for partner in partners}
         workflow(partners).write({
             "care_tier_id": self.tier_id.id,
             "care_pinned_tier_id": self.tier_id.id,
@@ -26,4 +27,5 @@ class CareTierPin(models.TransientModel):
             partner.message_post(body=self.env._(
                 "Care tier pinned to %(tier)s: %(reason)s", tier=self.tier_id.name, reason=self.reason,
             ))
+        self.env["care.segment.history"]._record_decision(partners, "pin", tiers_before)
         return {"type": "ir.actions.act_window_close"}
