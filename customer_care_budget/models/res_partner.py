@@ -392,7 +392,7 @@ class ResPartner(models.Model):
                 if not partners._care_same_value(fname, value, current[fname])
             }
             if changed:
-                changes.append((partner_id, changed, not current["care_stage"]))
+                changes.append((partner_id, changed))
                 history.append((partner_id, current, changed))
         partners._care_write_segments(changes)
         self.env["care.segment.history"]._insert_recompute_changes(company, today, history)
@@ -548,21 +548,20 @@ class ResPartner(models.Model):
         return (new or False) == (old or False)
 
     def _care_write_segments(self, changes):
-        """Write ``(partner_id, values, initial)`` changes, grouping equal values into one write.
+        """Write ``(partner_id, values)`` changes, grouping equal values into one write.
 
-        The first classification of a customer (``initial``) is not tracked: it would post one
-        chatter message per customer; every later change of tier or stage is.
+        Not tracked in the chatter: that would post one message per customer and night. The segment
+        history records each change of tier or stage instead (a Manager's pins and unpins are tracked).
         """
         for batch in split_every(WRITE_BATCH_SIZE, changes):
             # sudo: write access to the whole batch is checked once here, not once per write below
-            batch_partners = self.browse([partner_id for partner_id, _values, _initial in batch])
+            batch_partners = self.browse([partner_id for partner_id, _values in batch])
             batch_partners.check_access("write")
-            batch_partners = batch_partners.sudo()
+            batch_partners = batch_partners.sudo().with_context(mail_notrack=True)
             groups = {}
-            for partner_id, values, initial in batch:
-                groups.setdefault((tuple(sorted(values.items())), initial), []).append(partner_id)
-            for (items, initial), partner_ids in groups.items():
+            for partner_id, values in batch:
+                groups.setdefault(tuple(sorted(values.items())), []).append(partner_id)
+            for items, partner_ids in groups.items():
                 # one prefetch for the batch: what write() reads of each partner is read once for all
-                writer = batch_partners.browse(partner_ids).with_prefetch(batch_partners._prefetch_ids)
-                writer.with_context(mail_notrack=initial).write(dict(items))
+                batch_partners.browse(partner_ids).with_prefetch(batch_partners._prefetch_ids).write(dict(items))
             self.env.flush_all()

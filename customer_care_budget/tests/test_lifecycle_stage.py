@@ -53,14 +53,17 @@ class TestLifecycleStage(CareTestCommon):
         self.assertEqual(self._stage_after((100.0, 366)).care_stage, "lost")
         self.assertEqual(self._stage_after((100.0, 365)).care_stage, "dormant")
 
-    def test_stage_follows_time_and_changes_are_tracked(self):
+    def test_stage_follows_time_and_changes_are_recorded(self):
         customer = self._stage_after((500.0, 10))
         self.assertEqual(customer.care_stage, "new")
-        self.assertFalse(self._tracked_values(customer, "care_stage"), "the first classification is not logged")
         for days_later, stage in ((100, "active"), (200, "dormant"), (400, "lost")):
             self._recompute(on_date=self.today + timedelta(days=days_later))
             self.assertEqual(customer.care_stage, stage)
+        history = self.env["care.segment.history"].search([("partner_id", "=", customer.id)])
         self.assertEqual(
-            self._tracked_values(customer, "care_stage"),
-            [("Dormant", "Lost"), ("Active", "Dormant"), ("New", "Active")],
+            [(row.stage_before, row.stage_after, row.date) for row in history],
+            [("dormant", "lost", self.today + timedelta(days=400)),
+             ("active", "dormant", self.today + timedelta(days=200)),
+             ("new", "active", self.today + timedelta(days=100)), (False, "new", self.today)],
         )
+        self.assertFalse(self._tracked_values(customer, "care_stage"), "no chatter message per customer and night")
