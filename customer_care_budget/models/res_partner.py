@@ -47,7 +47,6 @@ class ResPartner(models.Model):
     care_tier_id = fields.Many2one(
         "care.tier",
         company_dependent=True,
-        tracking=True,
         help="Customer value tier in the current company: the pinned tier if a manager pinned one, "
         "else the tier the RFM score reaches.",
         groups=CARE_GROUPS,
@@ -75,7 +74,6 @@ class ResPartner(models.Model):
         CARE_STAGES,
         string="Lifecycle Stage",
         company_dependent=True,
-        tracking=True,
         help="Prospect: never invoiced. New: first invoice within the new-customer period. "
         "Dormant / Lost: no purchase for longer than the dormant / lost period. At risk: the churn "
         "signal is on. Active: bought within the window and not at risk. Periods are in Settings.",
@@ -550,14 +548,14 @@ class ResPartner(models.Model):
     def _care_write_segments(self, changes):
         """Write ``(partner_id, values)`` changes, grouping equal values into one write.
 
-        Not tracked in the chatter: that would post one message per customer and night. The segment
-        history records each change of tier or stage instead (a Manager's pins and unpins are tracked).
+        Tier and stage are not tracked in the chatter (one message per customer and night): the segment
+        history records their changes, and a Manager's pins and unpins post their own message.
         """
         for batch in split_every(WRITE_BATCH_SIZE, changes):
             # sudo: write access to the whole batch is checked once here, not once per write below
             batch_partners = self.browse([partner_id for partner_id, _values in batch])
             batch_partners.check_access("write")
-            batch_partners = batch_partners.sudo().with_context(mail_notrack=True)
+            batch_partners = batch_partners.sudo()
             groups = {}
             for partner_id, values in batch:
                 groups.setdefault(tuple(sorted(values.items())), []).append(partner_id)

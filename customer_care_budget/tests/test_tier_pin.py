@@ -47,10 +47,16 @@ class TestTierPin(CareTestCommon):
         self._recompute()
         self.assertEqual(self.customer.care_tier_id, computed)
 
-    def test_tier_change_is_tracked(self):
+    def test_pins_are_in_the_chatter_recomputes_are_not(self):
+        # a profile edited in the same transaction as the recompute must not bring its changes to the chatter
+        self.env.cr.precommit.run()  # the customer exists since an earlier transaction
+        self.customer.with_user(self.care_user).care_need = "service"
         self._recompute()
+        self.assertFalse(self._tracked_values(self.customer, "care_tier_id"))
+        self.assertFalse(self._tracked_values(self.customer, "care_stage"))
         self._pin(self.tier_key, "Key account by decision of the board")
-        self.assertEqual(self._tracked_values(self.customer, "care_tier_id"), [("Strategic", "Key")])
+        self.assertIn("Care tier pinned to Key: Key account by decision of the board",
+                      self.customer.message_ids[:1].body)
 
     def test_user_cannot_pin(self):
         with self.assertRaises(AccessError):
