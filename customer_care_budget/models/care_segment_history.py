@@ -31,7 +31,6 @@ class CareSegmentHistory(models.Model):
     )
     user_id = fields.Many2one("res.users", string="By", readonly=True, help="Who pinned or unpinned the tier.")
     tier_changed = fields.Boolean(readonly=True, help="The tier changed (else only the stage).")
-    count = fields.Integer(string="Customers", default=1, readonly=True, aggregator="sum")
 
     _customer_date_idx = models.Index("(company_id, partner_id, date)")
 
@@ -53,9 +52,9 @@ class CareSegmentHistory(models.Model):
             """
             INSERT INTO care_segment_history (company_id, partner_id, date, tier_before_id, tier_after_id,
                                               stage_before, stage_after, score, churn_risk, cause, tier_changed,
-                                              count, create_uid, create_date, write_uid, write_date)
+                                              create_uid, create_date, write_uid, write_date)
                  SELECT %(company)s, partner_id, %(date)s, tier_before, tier_after, stage_before, stage_after,
-                        score, churn_risk, 'recompute', tier_before IS DISTINCT FROM tier_after, 1,
+                        score, churn_risk, 'recompute', tier_before IS DISTINCT FROM tier_after,
                         %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
                    FROM unnest(%(partners)s::int[], %(tiers_before)s::int[], %(tiers_after)s::int[],
                                %(stages_before)s::varchar[], %(stages_after)s::varchar[], %(scores)s::int[],

@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
@@ -68,6 +69,21 @@ class TestBulkDecisions(CareTestCommon):
         action = self.rpc(self.care_manager, "care.expense", "action_approve_selected", expense.ids)
         self.assertIn("asks for a comment", self._refused(action)[expense.display_name])
         self.assertEqual(expense.state, "submitted")
+
+    def test_a_later_level_waits_for_the_earlier_one(self):
+        event = self.env.ref("customer_care_budget.care_activity_event")
+        self._approve(self.env["care.budget"].with_user(self.care_manager).create({
+            "name": "Events 2026", "date_from": "2026-01-01", "date_to": "2026-12-31",
+            "objective_ids": [Command.create({"kpi": "nps", "baseline": 30, "target": 35})],
+            "line_ids": [Command.create({"activity_type_id": event.id, "amount_original": 40000.0,
+                                         "date_from": "2026-01-01", "date_to": "2026-12-31"})],
+        }))
+        expense = self._expense(12000.0, activity=event)  # a Manager's level, then an Administrator's
+        expense.action_submit()
+        action = self.rpc(self.care_admin, "care.expense", "action_approve_selected", expense.ids)
+        self.assertIn("waits for an earlier level", self._refused(action)[expense.display_name])
+        self.assertEqual(expense.state, "submitted")
+        self.assertFalse(expense.review_ids.done_by, "nothing was approved")
 
     def test_bulk_rejection_asks_one_reason(self):
         first, second, own = self._expense(100.0), self._expense(101.0), self._expense(102.0, user=self.care_manager)

@@ -72,7 +72,7 @@ class TestSegmentHistory(CareTestCommon):
         } for index, (before, after) in enumerate(rows)])
         flows = history.with_user(self.care_manager)._read_group(
             [("date", "=", "2026-05-01"), ("tier_changed", "=", True)], ["tier_before_id", "tier_after_id"],
-            ["count:sum"],
+            ["__count"],
         )
         self.assertEqual(sorted((before.code, after.code, count) for before, after, count in flows),
                          [("BASIC", "KEY", 2), ("KEY", "BASIC", 1)])

@@ -128,13 +128,13 @@ class CareBudgetNext(models.TransientModel):
     def _compute_pace_note(self):
         for wizard in self:
             evaluation = wizard.evaluation_id
-            wizard.pace_note = evaluation.id and self.env._(
+            wizard.pace_note = self.env._(
                 "Spending measured over %(period)s (%(days)s days, the evaluated period): each evaluated line is "
                 "brought to its whole period at that pace, spent × the line's days ÷ its evaluated days "
                 "(the Pace column).",
                 period=format_period(self.env, evaluation.date_from, evaluation.date_to),
                 days=(evaluation.date_to - evaluation.date_from).days + 1,
-            )
+            ) if evaluation else False
 
     @api.depends("evaluation_id", "date_from", "factor_increase_pct", "factor_keep_pct", "factor_reduce_pct",
                  "reallocate")
