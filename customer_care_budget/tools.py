@@ -1,13 +1,19 @@
-"""Money, ratio and calendar arithmetic shared by the planning helpers, the evaluation and the reports."""
+"""Money, ratio and calendar arithmetic shared by the planning helpers, the evaluation and the reports; the
+set-based insert of computed rows."""
 
+import ast
+import json
 from datetime import timedelta
 from math import floor
 
 from babel.dates import format_skeleton
 from dateutil.relativedelta import relativedelta
 
-from odoo.tools import format_date
-from odoo.tools.misc import babel_locale_parse
+from odoo.tools import SQL, format_date
+from odoo.tools.float_utils import float_round
+from odoo.tools.misc import babel_locale_parse, get_lang
+
+from odoo.addons.base.models.res_lang import intersperse
 
 
 def split_amount(amount, weights, currency):
@@ -27,6 +33,32 @@ def split_amount(amount, weights, currency):
     for index in by_loss[: units - sum(parts)]:
         parts[index] += 1
     return [currency.round(part * currency.rounding) for part in parts]
+
+
+def money_formatter(env, currency):
+    """``currency.format`` in the user's language as a plain function of the amount, for wording thousands of
+    amounts at once (the churn signals of every customer): the language and the currency are read once, the
+    text is the same."""
+    lang = env["res.lang"]._get_data(code=get_lang(env).code)
+    grouping, separator = ast.literal_eval(lang.grouping), lang.thousands_sep or ""
+    places, rounding = currency.decimal_places, currency.rounding
+    before = f"{currency.symbol or ''}\N{NO-BREAK SPACE}" if currency.position == "before" else ""
+    after = "" if before else f"\N{NO-BREAK SPACE}{currency.symbol or ''}"
+    # Python's own grouping is the usual one, thousands (the language's separators swapped in below)
+    thousands = grouping in ([3, 0], [3])
+    swap = str.maketrans({",": separator, ".": lang.decimal_point, " ": "\N{NO-BREAK SPACE}",
+                          "-": "-\N{ZERO WIDTH NO-BREAK SPACE}"})
+
+    def format_money(amount):
+        amount = float_round(amount, precision_rounding=rounding)
+        if thousands:
+            number = f"{amount:,.{places}f}"
+        else:
+            integer, point, decimals = f"{amount:.{places}f}".partition(".")
+            number = intersperse(integer, grouping, ",")[0] + point + decimals
+        return f"{before}{number.translate(swap)}{after}"
+
+    return format_money
 
 
 def safe_ratio(numerator, denominator):
@@ -65,3 +97,41 @@ def format_period(env, date_from, date_to):
     first and last days in the user's date format."""
     return period_label(date_from, date_to, babel_locale_parse(env.lang or "en_US")) \
         or f"{format_date(env, date_from)} – {format_date(env, date_to)}"
+
+
+def insert_rows(model, vals_list):
+    """Insert ``vals_list`` into the table of ``model`` in one statement, from one JSON array.
+
+    For rows a computation writes by the thousand (evaluation results, segment history): values are stored
+    column values (ids, numbers, ISO dates; a column a row leaves out is NULL), monetary ones rounded to their
+    row's currency, creation and write user and date set. Nothing of ``create()`` runs (defaults, computes,
+    constraints, access checks): the caller has checked what it writes, and the cache of the one2many fields
+    that list the new rows is its to invalidate.
+    """
+    if not vals_list:
+        return
+    fnames = list(dict.fromkeys(fname for vals in vals_list for fname in vals))
+    currencies = {model._fields[fname].get_currency_field(model)
+                  for fname in fnames if model._fields[fname].type == "monetary"}
+    if not currencies <= set(fnames) or len(currencies) > 1:
+        raise ValueError(f"the monetary values of {model._name} need their one currency column")
+
+    def value(fname):
+        if model._fields[fname].type == "monetary":
+            return SQL("ROUND(given.%s, currency.decimal_places)", SQL.identifier(fname))
+        return SQL("given.%s", SQL.identifier(fname))
+
+    currency_join = SQL("JOIN res_currency AS currency ON currency.id = given.%s", SQL.identifier(*currencies)) \
+        if currencies else SQL()
+    now = model.env.cr.now()
+    model.env.cr.execute(SQL(
+        """
+        INSERT INTO %(table)s (%(columns)s, create_uid, create_date, write_uid, write_date)
+             SELECT %(values)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+               FROM jsonb_populate_recordset(NULL::%(table)s, %(rows)s::jsonb) AS given %(currency_join)s
+        """,
+        table=SQL.identifier(model._table),
+        columns=SQL(", ").join(SQL.identifier(fname) for fname in fnames),
+        values=SQL(", ").join(value(fname) for fname in fnames),
+        uid=model.env.uid, now=now, rows=json.dumps(vals_list, default=str), currency_join=currency_join,
+    ))
