@@ -1,6 +1,6 @@
 from odoo import api, fields, models
-from odoo.tools import SQL
 
+from ..tools import insert_rows
 from .res_partner import CARE_STAGES
 
 
@@ -36,38 +36,15 @@ class CareSegmentHistory(models.Model):
 
     @api.model
     def _insert_recompute_changes(self, company, date, changes):
-        """One row per customer of ``changes`` (``[(partner_id, before, after)]``, the segment values read
-        and written by the recompute) whose tier or stage changed, in one INSERT."""
-        rows = [
-            (partner_id, before["care_tier_id"], after.get("care_tier_id", before["care_tier_id"]),
-             before["care_stage"], after.get("care_stage", before["care_stage"]),
-             after.get("care_score", before["care_score"]), after.get("care_churn_risk", before["care_churn_risk"]))
-            for partner_id, before, after in changes
-            if "care_tier_id" in after or "care_stage" in after
-        ]
-        if not rows:
-            return
-        columns = list(zip(*rows))
-        self.env.cr.execute(SQL(
-            """
-            INSERT INTO care_segment_history (company_id, partner_id, date, tier_before_id, tier_after_id,
-                                              stage_before, stage_after, score, churn_risk, cause, tier_changed,
-                                              create_uid, create_date, write_uid, write_date)
-                 SELECT %(company)s, partner_id, %(date)s, tier_before, tier_after, stage_before, stage_after,
-                        score, churn_risk, 'recompute', tier_before IS DISTINCT FROM tier_after,
-                        %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-                   FROM unnest(%(partners)s::int[], %(tiers_before)s::int[], %(tiers_after)s::int[],
-                               %(stages_before)s::varchar[], %(stages_after)s::varchar[], %(scores)s::int[],
-                               %(risks)s::bool[])
-                        AS changes (partner_id, tier_before, tier_after, stage_before, stage_after, score, churn_risk)
-            """,
-            company=company.id, date=date, uid=self.env.uid,
-            partners=list(columns[0]), tiers_before=[tier or None for tier in columns[1]],
-            tiers_after=[tier or None for tier in columns[2]], stages_before=[stage or None for stage in columns[3]],
-            stages_after=[stage or None for stage in columns[4]], scores=[score or 0 for score in columns[5]],
-            risks=[bool(risk) for risk in columns[6]],
-        ))
-        self.invalidate_model()
+        """One row per change of ``changes`` (``[(partner id, tier before, tier after, stage before, stage
+        after, RFM score, churn signal)]``, found by the recompute), in one statement."""
+        insert_rows(self, [
+            {"company_id": company.id, "partner_id": partner_id, "date": date, "cause": "recompute",
+             "tier_before_id": tier_before, "tier_after_id": tier_after, "tier_changed": tier_before != tier_after,
+             "stage_before": stage_before, "stage_after": stage_after, "score": score, "churn_risk": churn_risk}
+            for partner_id, tier_before, tier_after, stage_before, stage_after, score, churn_risk in changes
+        ])
+        self.env["res.partner"].invalidate_model(["care_segment_history_ids"])
 
     @api.model
     def _record_decision(self, partners, cause, tiers_before):

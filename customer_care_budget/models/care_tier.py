@@ -157,7 +157,3 @@ class CareTier(models.Model):
             [("care_tier_id", "in", self._origin.ids)], ["care_tier_id"], ["__count"],
         ))
         return {tier: counts[tier._origin] for tier in self if tier._origin in counts}
-
-    def _pick_for_score(self, score):
-        """Among ``self`` (a ladder from :meth:`_get_ladder`), the tier ``score`` reaches."""
-        return next((tier for tier in self if score >= tier.min_score), self.browse())

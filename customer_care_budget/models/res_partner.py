@@ -1,10 +1,13 @@
-from datetime import timedelta
+import json
+from datetime import date, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.fields import Domain
-from odoo.tools import SQL, float_compare, split_every
+from odoo.tools import SQL
 
+from .. import segmentation
+from ..tools import money_formatter
 from .care_guard_mixin import given_values, in_workflow, workflow
 
 CARE_STAGES = [
@@ -31,8 +34,11 @@ CARE_GROUPS = "customer_care_budget.group_care_user,customer_care_budget.group_c
 CARE_COMPUTED_FIELDS = sorted(CARE_SEGMENT_FIELDS - {
     "care_pinned_tier_id", "care_pin_reason", "care_annual_allowance", "care_segment_history_ids",
 })
-CARE_FLOAT_FIELDS = {"care_monetary", "care_clv"}
-WRITE_BATCH_SIZE = 1000
+# What a customer never invoiced gets (its tier is the ladder's lowest one a score of 0 reaches).
+PROSPECT_VALUES = dict.fromkeys(CARE_COMPUTED_FIELDS) | {
+    "care_stage": "prospect", "care_churn_risk": False, "care_frequency": 0, "care_monetary": 0.0, "care_clv": 0.0,
+    "care_r_score": 0, "care_f_score": 0, "care_m_score": 0, "care_score": 0,
+}
 
 
 class ResPartner(models.Model):
@@ -374,46 +380,67 @@ class ResPartner(models.Model):
     def _care_recompute_company(self, company):
         """Recompute tier, stage, RFM, CLV and churn signal of every customer of ``company``.
 
-        A few queries in all: one aggregate over the posted invoices, one read of the current values;
-        then only the values that changed are written, in batches.
+        Set-based, three queries whatever the number of customers: the aggregate of the posted invoices
+        joined to the current values, one UPDATE of the customers whose values changed, one INSERT of their
+        segment history (tier or stage changes). The formulas are in ``segmentation``.
         """
         partners = self.with_company(company)
-        today = fields.Date.context_today(partners)
-        rows = {row["partner_id"]: row for row in partners._care_invoice_aggregates(company, today)}
-        ladder = self.env["care.tier"].with_company(company)._get_ladder(company)
+        rules = partners._care_segment_rules(company)
+        describe = partners._care_signal_describer(company)
         changes, history = [], []
-        for partner_id, current in partners._care_current_segments(company, list(rows)).items():
-            target = partners._care_segment_values(rows.get(partner_id), company, today, ladder)
-            target["care_tier_id"] = current["care_pinned_tier_id"] or target["care_computed_tier_id"]
-            changed = {
-                fname: value for fname, value in target.items()
-                if not partners._care_same_value(fname, value, current[fname])
-            }
-            if changed:
-                changes.append((partner_id, changed))
-                history.append((partner_id, current, changed))
-        partners._care_write_segments(changes)
-        self.env["care.segment.history"]._insert_recompute_changes(company, today, history)
+        for partner_id, current, row in partners._care_segment_rows(company, rules.today):
+            target = partners._care_segment_values(row, rules, describe, current.pop("care_pinned_tier_id"))
+            if target == current:
+                continue
+            changes.append((partner_id, target))
+            if (target["care_tier_id"], target["care_stage"]) != (current["care_tier_id"], current["care_stage"]):
+                history.append((partner_id, current["care_tier_id"], target["care_tier_id"], current["care_stage"],
+                                target["care_stage"], target["care_score"], target["care_churn_risk"]))
+        partners._care_write_segments(company, changes)
+        self.env["care.segment.history"]._insert_recompute_changes(company, rules.today, history)
         return len(changes)
 
-    def _care_invoice_aggregates(self, company, today):
-        """Per commercial partner: invoice dates, counts, revenues and R/F/M quintile scores.
+    def _care_segment_rules(self, company):
+        """The company's segmentation settings of today and its tier ladder, read once for all customers."""
+        ladder = self.env["care.tier"].with_company(company)._get_ladder(company)
+        return segmentation.SegmentRules(
+            today=fields.Date.context_today(self),
+            window_days=company.care_window_days,
+            new_days=company.care_new_days,
+            dormant_days=company.care_dormant_days,
+            lost_days=company.care_lost_days,
+            at_risk_drop_pct=company.care_at_risk_drop_pct,
+            gap_factor=company.care_gap_factor,
+            gross_margin_pct=company.care_gross_margin_pct,
+            relationship_years=company.care_relationship_years,
+            ladder=tuple((tier.min_score, tier.id) for tier in ladder),
+            decimal_places=company.currency_id.decimal_places,
+        )
 
-        Revenue is untaxed, in company currency (``amount_untaxed_signed``: refunds are negative).
-        Quintiles use ``CUME_DIST`` so equal values always get the same score.
+    def _care_invoice_aggregates(self, company, today):
+        """The rows of :meth:`_care_invoice_aggregate_query`: ``(partner id, *InvoiceAggregate)``."""
+        self.env["account.move"].flush_model()
+        return self.env.execute_query(self._care_invoice_aggregate_query(company, today))
+
+    def _care_invoice_aggregate_query(self, company, today):
+        """Per commercial partner with posted invoices or refunds: its id, then the fields of
+        ``segmentation.InvoiceAggregate`` (invoice dates, counts, revenues, R/F/M quintile scores).
+
+        Revenue is untaxed, in company currency (``amount_untaxed_signed``: refunds are negative), summed
+        exactly. Quintiles use ``CUME_DIST`` so equal values always get the same score.
         """
         window_start = today - timedelta(days=company.care_window_days)
         half = today - timedelta(days=company.care_window_days // 2)
-        query = SQL(
+        return SQL(
             """
             WITH invoiced AS (
                 SELECT m.commercial_partner_id AS partner_id,
                        MIN(m.invoice_date) FILTER (WHERE m.move_type = 'out_invoice') AS first_date,
                        MAX(m.invoice_date) FILTER (WHERE m.move_type = 'out_invoice') AS last_date,
-                       COUNT(*) FILTER (WHERE m.move_type = 'out_invoice') AS invoice_count,
+                       COUNT(*) FILTER (WHERE m.move_type = 'out_invoice')::int AS invoice_count,
                        SUM(m.amount_untaxed_signed)::float AS revenue_all,
                        COUNT(*) FILTER (WHERE m.move_type = 'out_invoice'
-                                          AND m.invoice_date > %(window_start)s) AS frequency,
+                                          AND m.invoice_date > %(window_start)s)::int AS frequency,
                        COALESCE(SUM(m.amount_untaxed_signed)
                                 FILTER (WHERE m.invoice_date > %(window_start)s), 0)::float AS monetary,
                        COALESCE(SUM(m.amount_untaxed_signed)
@@ -437,10 +464,11 @@ class ResPartner(models.Model):
                   FROM invoiced
             )
             -- rounded before CEIL: 5 x 3/5 is 3.0000000000000004 in floating point
-            SELECT ranked.*,
-                   CASE WHEN frequency > 0 THEN CEIL(ROUND((5 * r_dist)::numeric, 6)) ELSE 1 END AS r_score,
-                   CASE WHEN frequency > 0 THEN CEIL(ROUND((5 * f_dist)::numeric, 6)) ELSE 1 END AS f_score,
-                   CASE WHEN monetary > 0 THEN CEIL(ROUND((5 * m_dist)::numeric, 6)) ELSE 1 END AS m_score
+            SELECT partner_id, first_date, last_date, invoice_count, revenue_all, frequency, monetary,
+                   revenue_early, revenue_late,
+                   CASE WHEN frequency > 0 THEN CEIL(ROUND((5 * r_dist)::numeric, 6)) ELSE 1 END::int AS r_score,
+                   CASE WHEN frequency > 0 THEN CEIL(ROUND((5 * f_dist)::numeric, 6)) ELSE 1 END::int AS f_score,
+                   CASE WHEN monetary > 0 THEN CEIL(ROUND((5 * m_dist)::numeric, 6)) ELSE 1 END::int AS m_score
               FROM ranked
             """,
             window_start=window_start,
@@ -448,118 +476,122 @@ class ResPartner(models.Model):
             today=today,
             company_id=company.id,
         )
+
+    def _care_segment_rows(self, company, today):
+        """``(partner id, current values, InvoiceAggregate or None)`` of the customers to segment in
+        ``company``: commercial partners that are customers, were invoiced, or already carry a segment (so
+        stale ones get reset). One query: the invoice aggregate joined to the customers.
+
+        The current values are ``{field: value}`` of ``care_pinned_tier_id`` and the computed fields, read
+        as the ORM reads them, without its check that a company-dependent tier still exists (a tier's
+        deletion clears it from the partners; and an id here is compared, not followed).
+        """
         self.env["account.move"].flush_model()
-        self.env.cr.execute(query)
-        return self.env.cr.dictfetchall()
-
-    def _care_current_segments(self, company, invoiced_ids):
-        """Current segment values in ``company`` of the customers to segment: commercial partners that
-        are customers, were invoiced, or already carry a segment (so stale ones get reset)."""
-        domain = (
-            Domain("customer_rank", ">", 0) | Domain("id", "in", invoiced_ids) | Domain("care_stage", "!=", False)
-        ) & (Domain("is_company", "=", True) | Domain("parent_id", "=", False))
-        domain &= Domain("company_id", "in", [company.id, False])
+        invoiced = Domain.custom(to_sql=lambda model, alias, query: SQL(
+            "%s IN (SELECT partner_id FROM aggregate)", SQL.identifier(alias, "id"),
+        ))
+        domain = (Domain("customer_rank", ">", 0) | invoiced | Domain("care_stage", "!=", False)) \
+            & (Domain("is_company", "=", True) | Domain("parent_id", "=", False)) \
+            & Domain("company_id", "in", [company.id, False])
         query = self._search(domain)
-        fnames = [*CARE_COMPUTED_FIELDS, "care_pinned_tier_id"]
-        columns = [self._field_to_sql(self._table, fname, query) for fname in fnames]
-        return {
-            partner_id: dict(zip(fnames, values))
-            for partner_id, *values in self.env.execute_query(query.select(SQL.identifier(self._table, "id"), *columns))
-        }
+        query.add_join("LEFT JOIN", "aggregate", "aggregate", SQL(
+            "aggregate.partner_id = %s", SQL.identifier(self._table, "id"),
+        ))
+        fnames = ["care_pinned_tier_id", *CARE_COMPUTED_FIELDS]
+        self.flush_model(fnames)
+        current = [fields.Field.to_sql(self._fields[fname], self, self._table) for fname in fnames]
+        aggregate = [SQL.identifier("aggregate", name) for name in segmentation.InvoiceAggregate._fields]
+        rows = self.env.execute_query(SQL(
+            "WITH aggregate AS (%s) %s",
+            self._care_invoice_aggregate_query(company, today),
+            query.select(SQL.identifier(self._table, "id"), SQL.identifier("aggregate", "partner_id"), *current,
+                         *aggregate),
+        ))
+        width = len(fnames)
+        return [
+            (partner_id, dict(zip(fnames, values[:width])),
+             segmentation.InvoiceAggregate(*values[width:]) if invoiced_id else None)
+            for partner_id, invoiced_id, *values in rows
+        ]
 
-    def _care_segment_values(self, row, company, today, ladder):
-        """The segment a customer's invoice aggregate ``row`` (None: never invoiced) gives."""
-        if not row or not row["last_date"]:
-            values = dict.fromkeys(CARE_COMPUTED_FIELDS, False)
-            values.update(care_stage="prospect", care_frequency=0, care_monetary=0.0, care_clv=0.0,
-                          care_r_score=0, care_f_score=0, care_m_score=0, care_score=0)
-            values["care_computed_tier_id"] = ladder._pick_for_score(0).id
-            return values
-        score = int(row["r_score"] + row["f_score"] + row["m_score"])
-        reasons = self._care_churn_reasons(row, company, today)
+    def _care_segment_values(self, row, rules, describe, pinned_tier_id):
+        """The segment values an invoice aggregate ``row`` gives (None: never invoiced), typed as
+        :meth:`_care_segment_rows` reads them; ``describe`` words the churn signals."""
+        if not segmentation.is_invoiced(row):
+            computed_tier_id = segmentation.tier_for_score(rules.ladder, 0)
+            return {**PROSPECT_VALUES, "care_computed_tier_id": computed_tier_id,
+                    "care_tier_id": pinned_tier_id or computed_tier_id}
+        score = segmentation.rfm_score(row)
+        computed_tier_id = segmentation.tier_for_score(rules.ladder, score)
+        signals = segmentation.churn_signals(row, rules)
         return {
-            "care_computed_tier_id": ladder._pick_for_score(score).id,
-            "care_stage": self._care_stage(row, company, today, bool(reasons)),
-            "care_first_invoice_date": row["first_date"],
-            "care_last_invoice_date": row["last_date"],
-            "care_frequency": row["frequency"],
-            "care_monetary": company.currency_id.round(row["monetary"]),
-            "care_r_score": int(row["r_score"]),
-            "care_f_score": int(row["f_score"]),
-            "care_m_score": int(row["m_score"]),
+            "care_churn_reason": describe(signals) if signals else None,
+            "care_churn_risk": bool(signals),
+            "care_clv": segmentation.lifetime_value(row, rules),
+            "care_computed_tier_id": computed_tier_id,
+            "care_f_score": row.f_score,
+            "care_first_invoice_date": row.first_date,
+            "care_frequency": row.frequency,
+            "care_last_invoice_date": row.last_date,
+            "care_m_score": row.m_score,
+            "care_monetary": row.monetary,
+            "care_r_score": row.r_score,
             "care_score": score,
-            "care_clv": company.currency_id.round(self._care_clv(row, company, today)),
-            "care_churn_risk": bool(reasons),
-            "care_churn_reason": "; ".join(reasons) or False,
+            "care_stage": segmentation.lifecycle_stage(row, rules, bool(signals)),
+            "care_tier_id": pinned_tier_id or computed_tier_id,
         }
 
-    @api.model
-    def _care_stage(self, row, company, today, churn_risk):
-        recency = (today - row["last_date"]).days
-        if recency > company.care_lost_days:
-            return "lost"
-        if recency > company.care_dormant_days:
-            return "dormant"
-        if (today - row["first_date"]).days <= company.care_new_days:
-            return "new"
-        return "at_risk" if churn_risk else "active"
+    def _care_signal_describer(self, company):
+        """A function wording churn signals as the customer shows them: in the company's language whoever
+        recomputes (stored text), amounts in its currency. Sentences are translated once, not per customer."""
+        env = self.with_context(lang=company.partner_id.lang or self.env.lang).env
+        money = money_formatter(env, company.currency_id)
+        revenue_drop = env._(
+            "revenue of the last %(days)s days fell %(drop)s%% against the %(days)s days before "
+            "(%(early)s to %(late)s)",
+        )
+        purchase_gap = env._("no purchase for %(recency)s days, more than %(factor)s x the average gap of %(gap)s days")
 
-    @api.model
-    def _care_churn_reasons(self, row, company, today):
-        """The churn signals (互动频率降低、购买金额减少) that are on, in words.
+        def word(signal):
+            if isinstance(signal, segmentation.RevenueDrop):
+                return revenue_drop % {"days": signal.days, "drop": signal.drop_pct,
+                                       "early": money(signal.early), "late": money(signal.late)}
+            return purchase_gap % {"recency": signal.recency, "factor": signal.factor, "gap": signal.average_gap}
 
-        Stored text: always in the company's language, whoever recomputes."""
-        company_env = self.with_context(lang=company.partner_id.lang or self.env.lang).env
-        reasons = []
-        early, late = row["revenue_early"], row["revenue_late"]
-        if early > 0 and late <= early * (1 - company.care_at_risk_drop_pct / 100):
-            reasons.append(company_env._(
-                "revenue of the last %(days)s days fell %(drop)s%% against the %(days)s days before "
-                "(%(early)s to %(late)s)",
-                days=company.care_window_days // 2,
-                drop=round(100 * (early - late) / early),
-                early=company.currency_id.format(early),
-                late=company.currency_id.format(late),
-            ))
-        if row["invoice_count"] >= 2:
-            average_gap = (row["last_date"] - row["first_date"]).days / (row["invoice_count"] - 1)
-            recency = (today - row["last_date"]).days
-            if recency > average_gap * company.care_gap_factor:
-                reasons.append(company_env._(
-                    "no purchase for %(recency)s days, more than %(factor)s x the average gap of %(gap)s days",
-                    recency=recency,
-                    factor=company.care_gap_factor,
-                    gap=round(average_gap, 1),
-                ))
-        return reasons
+        return lambda signals: "; ".join(map(word, signals))
 
-    @api.model
-    def _care_clv(self, row, company, today):
-        years = max((today - row["first_date"]).days / 365.25, 1.0)
-        yearly_revenue = row["revenue_all"] / years
-        return max(yearly_revenue, 0.0) * company.care_gross_margin_pct / 100 * company.care_relationship_years
+    def _care_write_segments(self, company, changes):
+        """Write the ``(partner_id, values)`` changes in ``company`` in one UPDATE.
 
-    @api.model
-    def _care_same_value(self, fname, new, old):
-        if fname in CARE_FLOAT_FIELDS:
-            return float_compare(new or 0.0, old or 0.0, precision_digits=2) == 0
-        return (new or False) == (old or False)
-
-    def _care_write_segments(self, changes):
-        """Write ``(partner_id, values)`` changes, grouping equal values into one write.
-
+        Company-dependent values are one jsonb column per field, ``{company id: value}``: the statement
+        merges this company's values into them for every changed customer at once, from one JSON array of
+        rows (the ORM would write each customer apart, their values being all different). Then, as
+        ``write()`` does, the cache is invalidated and what depends on the fields is marked to recompute.
         Tier and stage are not tracked in the chatter (one message per customer and night): the segment
         history records their changes, and a Manager's pins and unpins post their own message.
         """
-        for batch in split_every(WRITE_BATCH_SIZE, changes):
-            # sudo: write access to the whole batch is checked once here, not once per write below
-            batch_partners = self.browse([partner_id for partner_id, _values in batch])
-            batch_partners.check_access("write")
-            batch_partners = batch_partners.sudo()
-            groups = {}
-            for partner_id, values in batch:
-                groups.setdefault(tuple(sorted(values.items())), []).append(partner_id)
-            for items, partner_ids in groups.items():
-                # one prefetch for the batch: what write() reads of each partner is read once for all
-                batch_partners.browse(partner_ids).with_prefetch(batch_partners._prefetch_ids).write(dict(items))
-            self.env.flush_all()
+        if not changes:
+            return
+        partners = self.browse([partner_id for partner_id, _values in changes])
+        partners.check_access("write")
+        written = [*CARE_COMPUTED_FIELDS, "write_uid", "write_date"]
+        self.flush_model(written)  # pending writes of these fields go first, not over the statement's values
+        rows = json.dumps([[partner_id, *map(values.get, CARE_COMPUTED_FIELDS)] for partner_id, values in changes],
+                          default=date.isoformat)  # as the ORM stores company-dependent dates
+        key = str(company.id)
+        self.env.cr.execute(SQL(
+            """
+            UPDATE res_partner
+               SET %(assignments)s, write_uid = %(uid)s, write_date = %(now)s
+              FROM jsonb_array_elements(%(rows)s::jsonb) AS segment(value)
+             WHERE res_partner.id = (segment.value ->> 0)::int
+            """,
+            assignments=SQL(", ").join(
+                SQL("%(column)s = COALESCE(%(column)s, '{}') || jsonb_build_object(%(key)s, segment.value -> %(i)s)",
+                    column=SQL.identifier(fname), key=key, i=index)
+                for index, fname in enumerate(CARE_COMPUTED_FIELDS, start=1)
+            ),
+            uid=self.env.uid, now=self.env.cr.now(), rows=rows,
+        ))
+        partners.invalidate_recordset(written, flush=False)
+        partners.modified(CARE_COMPUTED_FIELDS)

@@ -23,6 +23,8 @@ from . import test_reports_xlsx
 from . import test_retention
 from . import test_rpc_integrity
 from . import test_segment_history
+from . import test_segment_write
+from . import test_segmentation_formulas
 from . import test_segmentation_rfm
 from . import test_settings
 from . import test_tier_pin
