@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from ..tools import format_period, safe_ratio
+from ..tools import format_period, insert_rows, safe_ratio
 from .care_guard_mixin import in_workflow, workflow
 
 RAW_ZERO = dict.fromkeys([
@@ -14,6 +14,8 @@ RAW_ZERO = dict.fromkeys([
     "csat_count_before", "promoters", "detractors", "nps_count", "promoters_before", "detractors_before",
     "nps_count_before",
 ], 0)
+# the evaluation's lists of its result rows, which Compute rewrites in SQL
+RESULT_LISTS = ["result_ids", "line_result_ids", "tier_result_ids", "activity_result_ids", "customer_result_ids"]
 FEEDBACK_RAW = [key for key in RAW_ZERO if key.startswith(("csat", "promoters", "detractors", "nps"))]
 # what the results are computed from: changing one discards them
 INPUT_FIELDS = {
@@ -552,23 +554,30 @@ class CareEvaluation(models.Model):
     # ------------------------------------------------------------
 
     def _clear_results(self):
-        self.result_ids.unlink()
+        # result rows go in one statement: nothing refers to them, and only Compute (here) deletes them
+        results = self.env["care.evaluation.result"]
+        results.flush_model()
+        self.env.cr.execute(SQL("DELETE FROM care_evaluation_result WHERE evaluation_id = ANY(%s)", self.ids))
+        results.invalidate_model()
+        self.invalidate_recordset(RESULT_LISTS)
         self.objective_result_ids.unlink()
         self.write({"computed_on": False})
 
     def _store_results(self, raw):
+        """Write the figures of the ``raw`` groups: the result rows in one statement, whatever their number."""
         self.ensure_one()
         company = raw.pop("company")
-        results = workflow(self.env["care.evaluation.result"])
+        results = self.env["care.evaluation.result"]
         evaluation = workflow(self)
         evaluation._clear_results()
         plan = raw.pop(("plan", 0), dict(RAW_ZERO))
-        results.create([
-            {"evaluation_id": self.id, "kind": kind, results._key_field(kind): key or False,
-             "currency_id": self.currency_id.id,  # stored with the figures: rounding them reads it per row
+        insert_rows(results, [
+            {"evaluation_id": self.id, "company_id": self.company_id.id, "kind": kind,
+             results._key_field(kind): key or None, "currency_id": self.currency_id.id,
              **results._derive_metrics(figures, self)}
             for (kind, key), figures in sorted(raw.items(), key=lambda item: (item[0][0], item[0][1]))
         ])
+        self.invalidate_recordset(RESULT_LISTS)
         evaluation.write({
             **self._derive_metrics(plan, self),
             "computed_on": fields.Datetime.now(),

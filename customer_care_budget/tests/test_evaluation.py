@@ -378,21 +378,39 @@ class TestEvaluationRules(CareTestCommon):
         self.assertEqual(self.plan.evaluation_count, 1)
         self.assertEqual(len(evaluation.line_result_ids), 2)
 
+    def _compute_queries(self, plan, results, count):
+        """The queries of Compute of a new evaluation of ``plan``, whose ``results`` list has ``count`` rows."""
+        evaluation = self.env["care.evaluation"].with_user(self.care_manager).create({"budget_id": plan.id})
+        self.env.flush_all()
+        start = self.env.cr.sql_log_count
+        evaluation.action_compute()
+        self.env.flush_all()
+        self.assertEqual(len(evaluation[results]), count)
+        return self.env.cr.sql_log_count - start
+
     def test_compute_query_count_does_not_grow_with_lines(self):
         def queries(count):
             plan = self._approve(self._budget(
                 lines=[(100.0 + index, "2027-01-01", "2027-12-31") for index in range(count)], name=f"Plan {count}",
             ))
-            evaluation = self.env["care.evaluation"].with_user(self.care_manager).create({"budget_id": plan.id})
-            self.env.flush_all()
-            start = self.env.cr.sql_log_count
-            evaluation.action_compute()
-            self.env.flush_all()
-            self.assertEqual(len(evaluation.line_result_ids), count)
-            return self.env.cr.sql_log_count - start
+            return self._compute_queries(plan, "line_result_ids", count)
 
         queries(2)  # warm the registry caches
         self.assertEqual(queries(3), queries(30))
+
+    def test_compute_query_count_does_not_grow_with_customers_served(self):
+        def queries(count, year):  # a plan of its own year, which its expenses take
+            plan = self._approve(self._budget(
+                lines=[(100000.0, f"{year}-01-01", f"{year}-12-31")], name=f"Plan {count}",
+                date_from=f"{year}-01-01", date_to=f"{year}-12-31",
+            ))
+            for index in range(count):
+                customer = self._customer(f"Served {count}-{index}")
+                self._submit_and_approve(self._expense(10.0, customer, date=f"{year}-02-01"))
+            return self._compute_queries(plan, "customer_result_ids", count)
+
+        queries(2, 2023)  # warm the registry caches
+        self.assertEqual(queries(3, 2024), queries(20, 2025))
 
     def test_plan_with_a_confirmed_evaluation_is_kept(self):
         plan = self._approve(self._budget())
