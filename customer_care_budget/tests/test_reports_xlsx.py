@@ -1,4 +1,5 @@
 import io
+from datetime import datetime
 
 from openpyxl import load_workbook
 
@@ -143,6 +144,60 @@ class TestXlsxReports(EvaluationCommon):
         self.assertEqual(posted[15], f"{self.expense_account.code} {self.expense_account.name}")
         self.assertEqual(posted[18], 1, "one receipt")
 
+    def test_ledger_columns(self):
+        """Every column of a posted expense, of a cancelled one in a foreign currency with two receipts, and
+        of a draft without receipt outside any plan, in the order printed, then the total of the posted one."""
+        eur = self.setup_other_currency("EUR", rates=[("2026-01-01", 2.0)])
+        cancelled = self._expense(600, self.customers["G"], activity=self.meal, currency_id=eur.id, date="2026-06-16")
+        self.env["ir.attachment"].create({
+            "name": "receipt-2.pdf", "raw": b"%PDF receipt", "res_model": "care.expense", "res_id": cancelled.id,
+        })
+        self._submit_and_approve(cancelled)
+        cancelled.with_user(self.care_accountant).action_post()
+        cancelled.with_user(self.care_accountant).action_cancel()
+        draft = self._expense(50, self.customers["F"], receipt=False, date="2027-03-01")
+        sheet = self._render(
+            "customer_care_budget.care_expense_ledger_xlsx_report", self.a_gift | cancelled | draft,
+            self.care_accountant,
+        )["Expense Ledger"]
+        account = f"{self.expense_account.code} {self.expense_account.name}"
+        analytic = self.plan.analytic_account_id.display_name
+        bill, cancelled_bill = self.a_gift.with_env(self.env).move_id, cancelled.with_env(self.env).move_id
+        self.assertEqual(self._rows(sheet, 1), [
+            [self.a_gift.name, datetime(2026, 6, 15), datetime.combine(bill.date, datetime.min.time()), "Care User",
+             "Customer A", "Key", "Gifts", "Care 2026", self.gift_line.display_name, 1000.0, "USD", 1000.0, "Posted",
+             bill.name, None, account, analytic, "Not Paid", 1],
+            [cancelled.name, datetime(2026, 6, 16), datetime.combine(cancelled_bill.date, datetime.min.time()),
+             "Care User", "Customer G", "Standard", "Business Meals", "Care 2026", self.meal_std_line.display_name,
+             600.0, "EUR", 300.0, "Cancelled", cancelled_bill.name, cancelled_bill.reversal_move_ids.name, account,
+             analytic, "Not Paid", 2],
+            [draft.name, datetime(2027, 3, 1), None, "Care User", "Customer F", "Standard", "Gifts", None, None, 50.0,
+             "USD", 50.0, "Draft", None, None, None, None, "Not Paid", 0],
+            ["Total posted (USD)", *[None] * 10, 1000.0, *[None] * 7],
+        ])
+        self.assertIn(eur.symbol, sheet["J3"].number_format, "amounts in their currency")
+        self.assertIn(self.company.currency_id.symbol, sheet["L3"].number_format)
+
+    def test_ledger_queries_do_not_grow_with_the_expenses(self):
+        # requester, customer, activity and line of A's posted gift: only the number of expenses differs
+        drafts = self.env["care.expense"].with_user(self.care_user).create([{
+            "partner_id": self.customers["A"].id, "care_activity_type_id": self.gift.id, "date": "2026-06-15",
+            "purpose": "Thank-you gift", "amount": 10 + index,
+        } for index in range(39)])
+        many = self.a_gift | drafts
+        few = many[:5]
+        # the first export fills the caches that outlive a transaction (access rules, translations)
+        queries = [self._ledger_queries(expenses) for expenses in (few, few, many)]
+        self.assertEqual(queries[1], queries[2], "as many queries for 40 expenses as for 5")
+
+    def _ledger_queries(self, expenses):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        book = self._render("customer_care_budget.care_expense_ledger_xlsx_report", expenses, self.care_accountant)
+        self.assertEqual(len(self._rows(book["Expense Ledger"], 1)), len(expenses) + 1, "and their total")
+        return self.env.cr.sql_log_count - before
+
     def test_text_is_never_a_formula(self):
         expenses = self.env["care.expense"].search([("partner_id", "=", self.customers["E"].id)])
         book = self._render("customer_care_budget.care_expense_ledger_xlsx_report", expenses, self.care_accountant)
@@ -172,6 +227,9 @@ class TestXlsxReports(EvaluationCommon):
         )._render_xlsx(report.report_name, expenses.ids, {})
         sheet = load_workbook(io.BytesIO(content)).worksheets[0]
         self.assertEqual([cell.value for cell in sheet[1]][:2], ["参考", "日期"])
+        gift = next(row for row in self._rows(sheet, 1) if row[0] == self.a_gift.name)
+        self.assertEqual(gift[5:7], ["重点", "礼品"], "tier and activity in the reader's language")
+        self.assertEqual(gift[12], "已过账")
 
     # ------------------------------------------------------------
     # customer care ROI
