@@ -19,6 +19,7 @@ from . import test_i18n
 from . import test_lifecycle_stage
 from . import test_multi_company
 from . import test_performance
+from . import test_replica
 from . import test_reports_xlsx
 from . import test_retention
 from . import test_rpc_integrity
