@@ -34,6 +34,8 @@ CARE_GROUPS = "customer_care_budget.group_care_user,customer_care_budget.group_c
 CARE_COMPUTED_FIELDS = sorted(CARE_SEGMENT_FIELDS - {
     "care_pinned_tier_id", "care_pin_reason", "care_annual_allowance", "care_segment_history_ids",
 })
+# How the ORM reads an empty company-dependent number or flag
+CARE_EMPTY_AS_ZERO = {"integer": 0, "float": 0.0, "boolean": False}
 # What a customer never invoiced gets (its tier is the ladder's lowest one a score of 0 reaches).
 PROSPECT_VALUES = dict.fromkeys(CARE_COMPUTED_FIELDS) | {
     "care_stage": "prospect", "care_churn_risk": False, "care_frequency": 0, "care_monetary": 0.0, "care_clv": 0.0,
@@ -482,14 +484,12 @@ class ResPartner(models.Model):
         ``company``: commercial partners that are customers, were invoiced, or already carry a segment (so
         stale ones get reset). One query: the invoice aggregate joined to the customers.
 
-        The current values are ``{field: value}`` of ``care_pinned_tier_id`` and the computed fields, read
-        as the ORM reads them, without its check that a company-dependent tier still exists (a tier's
-        deletion clears it from the partners; and an id here is compared, not followed).
+        The current values are ``{field: value}`` of ``care_pinned_tier_id`` and the computed fields (see
+        :meth:`_care_company_value_sql`).
         """
         self.env["account.move"].flush_model()
-        invoiced = Domain.custom(to_sql=lambda model, alias, query: SQL(
-            "%s IN (SELECT partner_id FROM aggregate)", SQL.identifier(alias, "id"),
-        ))
+        # the aggregate is joined below: a customer with a row in it was invoiced
+        invoiced = Domain.custom(to_sql=lambda model, alias, query: SQL("aggregate.partner_id IS NOT NULL"))
         domain = (Domain("customer_rank", ">", 0) | invoiced | Domain("care_stage", "!=", False)) \
             & (Domain("is_company", "=", True) | Domain("parent_id", "=", False)) \
             & Domain("company_id", "in", [company.id, False])
@@ -499,7 +499,7 @@ class ResPartner(models.Model):
         ))
         fnames = ["care_pinned_tier_id", *CARE_COMPUTED_FIELDS]
         self.flush_model(fnames)
-        current = [fields.Field.to_sql(self._fields[fname], self, self._table) for fname in fnames]
+        current = [self._care_company_value_sql(fname, company) for fname in fnames]
         aggregate = [SQL.identifier("aggregate", name) for name in segmentation.InvoiceAggregate._fields]
         rows = self.env.execute_query(SQL(
             "WITH aggregate AS (%s) %s",
@@ -513,6 +513,19 @@ class ResPartner(models.Model):
              segmentation.InvoiceAggregate(*values[width:]) if invoiced_id else None)
             for partner_id, invoiced_id, *values in rows
         ]
+
+    def _care_company_value_sql(self, fname, company):
+        """SQL of the value in ``company`` of the company-dependent segment field ``fname``, as the ORM reads
+        it (numbers and flags 0 / False when empty): its JSON value at the company's key, cast. One operator
+        per value where the ORM's generic SQL takes three, for 15 fields of every customer; and without its
+        check that a tier still exists (a tier's deletion clears it from the partners; an id here is compared,
+        not followed)."""
+        field = self._fields[fname]
+        # the column type the field would have if it were not company-dependent, as the ORM casts to it
+        value = SQL("(%s ->> %s)::%s", SQL.identifier(self._table, fname), str(company.id), SQL(field._column_type[1]))
+        if field.type in CARE_EMPTY_AS_ZERO:
+            return SQL("COALESCE(%s, %s)", value, CARE_EMPTY_AS_ZERO[field.type])
+        return value
 
     def _care_segment_values(self, row, rules, describe, pinned_tier_id):
         """The segment values an invoice aggregate ``row`` gives (None: never invoiced), typed as
