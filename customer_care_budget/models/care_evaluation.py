@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from ..tools import format_period, insert_rows, safe_ratio
+from ..tools import format_period, insert_rows, safe_ratio, without_jit
 from .care_guard_mixin import in_workflow, workflow
 
 RAW_ZERO = dict.fromkeys([
@@ -344,6 +344,11 @@ class CareEvaluation(models.Model):
             self.env[model].flush_model()
         # raw SQL reads the whole company's invoices and expenses: evaluating is a Manager's job, who
         # sees all of them (the access rules of care.evaluation say who may)
+        with without_jit(self.env.cr):
+            return self._gather_figures()
+
+    def _gather_figures(self):
+        """The queries of :meth:`_gather`, sources flushed."""
         ctes = self._period_ctes()
         line_tiers = {line.id: line.tier_id.id for line in self._evaluated_lines()}
         # every evaluated line gets a row, spent on or not
