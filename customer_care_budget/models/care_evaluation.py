@@ -6,6 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import format_period, insert_rows, safe_ratio, without_jit
+from .care_evaluation_metrics import EvaluationSettings
 from .care_guard_mixin import in_workflow, workflow
 
 RAW_ZERO = dict.fromkeys([
@@ -576,10 +577,12 @@ class CareEvaluation(models.Model):
         evaluation = workflow(self)
         evaluation._clear_results()
         plan = raw.pop(("plan", 0), dict(RAW_ZERO))
+        # what every row shares, read once: thousands of rows (one per customer served)
+        settings = EvaluationSettings.of(self)
+        common = {"evaluation_id": self.id, "company_id": self.company_id.id, "currency_id": self.currency_id.id}
         insert_rows(results, [
-            {"evaluation_id": self.id, "company_id": self.company_id.id, "kind": kind,
-             results._key_field(kind): key or None, "currency_id": self.currency_id.id,
-             **results._derive_metrics(figures, self)}
+            {**common, "kind": kind, results._key_field(kind): key or None,
+             **results._derive_metrics(figures, settings)}
             for (kind, key), figures in sorted(raw.items(), key=lambda item: (item[0][0], item[0][1]))
         ])
         self.invalidate_recordset(RESULT_LISTS)

@@ -1,3 +1,5 @@
+from typing import NamedTuple
+
 from odoo import api, fields, models
 from odoo.tools import float_compare
 
@@ -10,6 +12,23 @@ RECOMMENDATIONS = [
     ("stop", "Stop"),
 ]
 DAYS_PER_YEAR = 365.25  # as in the customer lifetime value of res.partner
+
+
+class EvaluationSettings(NamedTuple):
+    """What the formulas read of an evaluation, read once for all its result rows (not per row through
+    the ORM)."""
+
+    gross_margin_pct: float
+    period_days: int
+    relationship_years: float
+    roi_increase_pct: float
+    roi_keep_pct: float
+    roi_stop_pct: float
+    retention_lift_keep: float
+
+    @classmethod
+    def of(cls, evaluation):
+        return cls(*(evaluation[fname] for fname in cls._fields))
 
 
 class CareEvaluationMetrics(models.AbstractModel):
@@ -145,7 +164,8 @@ class CareEvaluationMetrics(models.AbstractModel):
     @api.model
     def _derive_metrics(self, raw, evaluation):
         """All the figures of a group from its ``raw`` figures (see ``care.evaluation._gather``), with
-        the margin, relationship years, period and thresholds of ``evaluation``."""
+        the margin, relationship years, period and thresholds of ``evaluation`` (a record, or its
+        :class:`EvaluationSettings`)."""
         margin = evaluation.gross_margin_pct / 100
         spend = raw["spend_actual"] + raw["spend_committed"]
         spent = max(spend, 0.0)  # credit notes may outweigh the spending: no ratio of a negative spend
@@ -228,4 +248,5 @@ class CareEvaluationMetrics(models.AbstractModel):
 
 
 def _reaches(value, threshold):
-    return float_compare(value, threshold, precision_digits=2) >= 0
+    """``float_compare(value, threshold, precision_digits=2) >= 0``, rounding only when below (per result row)."""
+    return value >= threshold or float_compare(value, threshold, precision_digits=2) == 0
