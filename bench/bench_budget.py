@@ -10,7 +10,8 @@ only), then times, against the bare SQL sum of the expenses (the floor):
 - the consumption (committed, actual, available) of all the plan's lines, as lists and forms read it;
 - one approval's critical section: lock the line, then check its room;
 - the Budget Analysis pivot (planned / committed / actual by activity);
-- Compute of an evaluation of the plan's first half (every line, tier and activity).
+- Compute of an evaluation of the plan's first half (every line, tier, activity and customer served),
+  against its own aggregate queries alone (the evaluation's floor).
 
     python3 bench/bench_budget.py -c odoo.conf -d DB [--expenses N] [--lines L] [--journal-items J]
                                   [--customers C] [--invoice-lines I]
@@ -171,6 +172,7 @@ def main():
         evaluation = env["care.evaluation"].create({
             "budget_id": plan.id, "date_from": "2026-01-01", "date_to": "2026-06-30",
         })
+        gathering, gather_queries, _raw = measure(env, evaluation._gather)
         evaluating, evaluation_queries, _result = measure(env, evaluation.action_compute)
         env.flush_all()
         results = len(evaluation.result_ids)
@@ -187,10 +189,13 @@ def main():
           f"ratio {approval / floor:5.1f} x floor")
     print(f"  Budget Analysis by activity          {analysis * 1000:8.1f} ms   {analysis_queries:3} queries   "
           f"ratio {analysis / floor:5.1f} x floor")
+    print(f"  floor: the evaluation's aggregate queries {gathering * 1000:8.1f} ms   {gather_queries:3} queries")
     print(f"  evaluation of the first half: Compute {evaluating * 1000:8.1f} ms   {evaluation_queries:3} queries   "
-          f"ratio {evaluating / floor:5.1f} x floor   ({results} result rows, {args.customers:,} customers, "
-          f"{args.invoice_lines:,} invoice lines)")
+          f"ratio {evaluating / gathering:5.1f} x its aggregates   ({results:,} result rows, "
+          f"{args.customers:,} customers, {args.invoice_lines:,} invoice lines)")
     print(f"  check: available {available:,.2f}, committed {committed:,.2f}, actual {actual:,.2f}")
+    print(f"bench budget: approval {approval * 1000:.1f} ms, consumption {consumption * 1000:.0f} ms, "
+          f"evaluation {evaluating / gathering:.1f} x its aggregates")
 
 
 if __name__ == "__main__":
