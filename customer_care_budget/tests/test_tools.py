@@ -4,7 +4,7 @@ from babel import Locale
 
 from odoo.tests import BaseCase, TransactionCase
 
-from odoo.addons.customer_care_budget.tools import money_formatter, period_label
+from odoo.addons.customer_care_budget.tools import money_formatter, period_label, without_jit
 
 EN, ZH = Locale.parse("en_US"), Locale.parse("zh_CN")
 
@@ -51,3 +51,17 @@ class TestMoneyFormatter(TransactionCase):
                         self.assertEqual(format_money(amount), currency.with_env(env).format(amount))
         self.assertEqual(money_formatter(self.env(context={"lang": "en_IN"}), currencies[0])(12345678.9),
                          "$\N{NO-BREAK SPACE}1,23,45,678.90")
+
+
+class TestWithoutJit(TransactionCase):
+    """The evaluation's queries run without PostgreSQL's JIT, the setting back as it was after them."""
+
+    def _jit(self):
+        self.env.cr.execute("SHOW jit")
+        return self.env.cr.fetchone()[0]
+
+    def test_jit_off_inside_only(self):
+        self.env.cr.execute("SET LOCAL jit = on")
+        with without_jit(self.env.cr):
+            self.assertEqual(self._jit(), "off")
+        self.assertEqual(self._jit(), "on")
