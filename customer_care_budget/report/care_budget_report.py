@@ -1,6 +1,13 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+# the columns of the analysis's rows, in the order every source query gives them
+ROW_COLUMNS = (
+    "id", "source", "budget_id", "budget_line_id", "company_id", "activity_type_id", "tier_id", "key_account_id",
+    "partner_id", "customer_tier_id", "expense_id", "override_reason", "date", "amount_planned", "amount_committed",
+    "amount_actual", "amount_spent", "amount_available",
+)
+
 
 class CareBudgetReport(models.Model):
     """Budget analysis: one row per budget line (planned), per approved or posted expense
@@ -128,7 +135,8 @@ class CareBudgetReport(models.Model):
                       JOIN account_analytic_line aal ON %(column)s = targets.analytic_account_id
                                                     AND aal.general_account_id = targets.account_id
                                                     AND aal.date BETWEEN targets.date_from AND targets.date_to
-                      JOIN account_move_line aml ON aml.id = aal.move_line_id AND aml.care_expense_id IS NULL
+                      JOIN account_move_line aml ON aml.id = aal.move_line_id
+                     WHERE aal.care_expense_id IS NULL
                 )
                 SELECT DISTINCT ON (items.id)
                        items.id * 3 + 2, 'journal', l.budget_id, l.id AS budget_line_id, l.company_id,
@@ -170,6 +178,29 @@ class CareBudgetReport(models.Model):
         return super()._search(*args, **kwargs)
 
     @api.model
+    def _consumption_query(self, group_field, lines):
+        """Committed and actual per ``group_field`` (budget line or plan) of the rows of ``lines``: the
+        analysis's expense and journal rows (plan rows have neither), summed per source before they meet,
+        so that each of a million expense rows carries only what the sums read."""
+        sums = [
+            SQL(
+                """
+                SELECT %(group)s, SUM(amount_committed) AS committed, SUM(amount_actual) AS actual
+                  FROM (%(rows)s) AS source_rows(%(columns)s)
+              GROUP BY 1
+                """,
+                group=SQL.identifier(group_field),
+                rows=rows,
+                columns=SQL(", ").join(map(SQL.identifier, ROW_COLUMNS)),
+            )
+            for rows in (self._expense_query(lines), self._journal_query(lines))
+        ]
+        return SQL(
+            "SELECT %s, SUM(committed), SUM(actual) FROM (%s) consumption GROUP BY 1",
+            SQL.identifier(group_field), SQL(" UNION ALL ").join(sums),
+        )
+
+    @api.model
     def _assign_consumption(self, records, group_field):
         """Compute committed, actual, available and consumption of ``records`` (budget lines, or
         plans: ``group_field`` says which) with one aggregate query over their rows."""
@@ -182,13 +213,7 @@ class CareBudgetReport(models.Model):
         )
         figures = {}
         if ids:
-            rows = self.env.execute_query(
-                SQL(
-                    "SELECT %s, SUM(amount_committed), SUM(amount_actual) FROM (%s) consumption GROUP BY 1",
-                    SQL.identifier(group_field),
-                    self._rows_query(lines),
-                )
-            )
+            rows = self.env.execute_query(self._consumption_query(group_field, lines))
             figures = {record_id: (committed, actual) for record_id, committed, actual in rows}
         for record in records:
             committed, actual = figures.get(record._origin.id, (0.0, 0.0))
