@@ -103,12 +103,13 @@ def generate(env, company, expenses, lines, journal_items):
             SELECT %(move)s, 'product', %(company)s, %(journal)s, (%(accounts)s::int[])[1 + g %% %(count)s],
                    %(currency)s, DATE '2026-01-01' + (g %% 365), 'posted', 'Bench bill', 25, 25, 0, 25, NULL
               FROM generate_series(1, %(journal_items)s) g
-            RETURNING id, date, balance, account_id
+            RETURNING id, date, balance, account_id, care_expense_id
         )
         INSERT INTO account_analytic_line (name, date, amount, unit_amount, company_id, currency_id,
-                                           general_account_id, move_line_id, {column}, create_date, write_date)
-        SELECT 'Bench', i.date, -i.balance, 1, %(company)s, %(currency)s, i.account_id, i.id, %(analytic)s,
-               NOW(), NOW()
+                                           general_account_id, move_line_id, care_expense_id, {column},
+                                           create_date, write_date)
+        SELECT 'Bench', i.date, -i.balance, 1, %(company)s, %(currency)s, i.account_id, i.id, i.care_expense_id,
+               %(analytic)s, NOW(), NOW()
           FROM items i
         """,  # the column name comes from Odoo, not from input
         {"move": move.id, "company": company.id, "journal": journal.id,

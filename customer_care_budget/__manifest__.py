@@ -1,6 +1,6 @@
 {
     "name": "Customer Care Budget",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Sales/Customer Care",
     "sequence": 60,
     "summary": "Plan, spend, control, post and evaluate the money spent on keeping customers",

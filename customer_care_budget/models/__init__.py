@@ -15,6 +15,7 @@ from . import care_evaluation_result
 from . import care_evaluation_objective
 from . import account_move
 from . import account_move_line
+from . import account_analytic_line
 from . import res_company
 from . import res_config_settings
 from . import res_partner

@@ -38,6 +38,11 @@ class TestExpenseAccounting(CareTestCommon):
             "analytic_distribution": {str(self.plan.analytic_account_id.id): 100},
         }])
         self.assertIn(self.customer.name, line.name)
+        self.assertRecordValues(line.analytic_line_ids, [{
+            "amount": -400.0, "care_expense_id": expense.id,  # what the budget leaves out: the expense counts
+        }])
+        self.env.invalidate_all()
+        self.assertEqual(expense.budget_line_id.amount_actual, 400.0, "counted once, as the expense")
         self.assertEqual(
             self.env["ir.attachment"].search_count([("res_model", "=", "account.move"), ("res_id", "=", bill.id)]), 1,
             "the receipt is attached to the bill",
