@@ -587,7 +587,7 @@ class CareEvaluation(models.Model):
         ])
         self.invalidate_recordset(RESULT_LISTS)
         evaluation.write({
-            **self._derive_metrics(plan, self),
+            **self._derive_metrics(plan, settings),
             "computed_on": fields.Datetime.now(),
             "customers_active": company["customers_active"],
             "revenue_all": company["revenue"],

@@ -420,11 +420,6 @@ class ResPartner(models.Model):
             decimal_places=company.currency_id.decimal_places,
         )
 
-    def _care_invoice_aggregates(self, company, today):
-        """The rows of :meth:`_care_invoice_aggregate_query`: ``(partner id, *InvoiceAggregate)``."""
-        self.env["account.move"].flush_model()
-        return self.env.execute_query(self._care_invoice_aggregate_query(company, today))
-
     def _care_invoice_aggregate_query(self, company, today):
         """Per commercial partner with posted invoices or refunds: its id, then the fields of
         ``segmentation.InvoiceAggregate`` (invoice dates, counts, revenues, R/F/M quintile scores).
