@@ -1,3 +1,4 @@
+import hashlib
 import json
 from datetime import date, timedelta
 
@@ -24,7 +25,7 @@ CARE_SEGMENT_FIELDS = {
     "care_tier_id", "care_computed_tier_id", "care_pinned_tier_id", "care_pin_reason", "care_stage",
     "care_first_invoice_date", "care_last_invoice_date", "care_frequency", "care_monetary",
     "care_r_score", "care_f_score", "care_m_score", "care_score", "care_clv", "care_churn_risk",
-    "care_churn_reason", "care_annual_allowance", "care_segment_history_ids",
+    "care_churn_reason", "care_annual_allowance", "care_segment_history_ids", "care_segment_key",
 }
 # The segment field a Customer Care Manager may write (account managers record size and need, which are
 # no segment fields); every other one comes from the recompute, the pin wizard or Unpin.
@@ -32,7 +33,7 @@ CARE_MANAGER_FIELDS = {"care_annual_allowance"}
 CARE_GROUPS = "customer_care_budget.group_care_user,customer_care_budget.group_care_accountant"
 # Segment fields the recompute derives (the pin and the allowance are a Manager's decisions, the history its log).
 CARE_COMPUTED_FIELDS = sorted(CARE_SEGMENT_FIELDS - {
-    "care_pinned_tier_id", "care_pin_reason", "care_annual_allowance", "care_segment_history_ids",
+    "care_pinned_tier_id", "care_pin_reason", "care_annual_allowance", "care_segment_history_ids", "care_segment_key",
 })
 # How the ORM reads an empty company-dependent number or flag
 CARE_EMPTY_AS_ZERO = {"integer": 0, "float": 0.0, "boolean": False}
@@ -154,6 +155,16 @@ class ResPartner(models.Model):
         groups=CARE_GROUPS,
     )
     care_churn_reason = fields.Char(string="Churn Signal", company_dependent=True, groups=CARE_GROUPS)
+    care_segment_key = fields.Char(
+        string="Segment Inputs Key",
+        company_dependent=True,
+        readonly=True,
+        copy=False,
+        groups=CARE_GROUPS,
+        help="Technical: a fingerprint of what the customer's segment values were last computed from (its "
+        "invoice aggregate, its pin, the day's rules). A recompute skips the customers whose inputs are "
+        "unchanged; writing a segment value any other way clears it.",
+    )
     care_size = fields.Selection(
         [
             ("micro", "Micro"),
@@ -261,6 +272,9 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         self._check_care_segment_write(vals)
+        if "care_segment_key" not in vals and not vals.keys().isdisjoint(CARE_COMPUTED_FIELDS):
+            # values set outside the recompute no longer follow from the inputs the key names
+            vals = {**vals, "care_segment_key": False}
         return super().write(vals)
 
     def _check_care_segment_write(self, vals):
@@ -384,17 +398,20 @@ class ResPartner(models.Model):
 
         Set-based, three queries whatever the number of customers: the aggregate of the posted invoices
         joined to the current values, one UPDATE of the customers whose values changed, one INSERT of their
-        segment history (tier or stage changes). The formulas are in ``segmentation``.
+        segment history (tier or stage changes). The formulas are in ``segmentation``; being pure, they
+        are not run again for the customers whose inputs are those of their last written values (see
+        :meth:`_care_inputs_key`).
         """
         partners = self.with_company(company)
         rules = partners._care_segment_rules(company)
         describe = partners._care_signal_describer(company)
         changes, history = [], []
-        for partner_id, pinned_tier_id, current, row in partners._care_segment_rows(company, rules.today):
+        inputs_key = partners._care_inputs_key(rules, describe)
+        for partner_id, pinned_tier_id, key, current, row in partners._care_segment_rows(company, rules, inputs_key):
             target = partners._care_segment_values(row, rules, describe, pinned_tier_id)
             if tuple(target.values()) == current:  # both in the order of CARE_COMPUTED_FIELDS
                 continue
-            changes.append((partner_id, target))
+            changes.append((partner_id, key, target))
             current = dict(zip(CARE_COMPUTED_FIELDS, current))
             if (target["care_tier_id"], target["care_stage"]) != (current["care_tier_id"], current["care_stage"]):
                 history.append((partner_id, current["care_tier_id"], target["care_tier_id"], current["care_stage"],
@@ -419,6 +436,14 @@ class ResPartner(models.Model):
             ladder=tuple((tier.min_score, tier.id) for tier in ladder),
             decimal_places=company.currency_id.decimal_places,
         )
+
+    def _care_inputs_key(self, rules, describe):
+        """A fingerprint of what a customer's segment values follow from besides its own aggregate and pin:
+        the day's rules and ladder, and how churn signals are worded (language, currency format). With a
+        customer's aggregate and pin it makes the customer's ``care_segment_key`` (see
+        :meth:`_care_segment_rows`)."""
+        wording = describe([segmentation.RevenueDrop(2, 1.5, 0.5, 67), segmentation.PurchaseGap(3, 1.5, 1.0)])
+        return hashlib.md5(f"{rules!r}|{wording}".encode(), usedforsecurity=False).hexdigest()
 
     def _care_invoice_aggregate_query(self, company, today):
         """Per commercial partner with posted invoices or refunds: its id, then the fields of
@@ -475,10 +500,12 @@ class ResPartner(models.Model):
             company_id=company.id,
         )
 
-    def _care_segment_rows(self, company, today):
-        """``(partner id, pinned tier id, current values, InvoiceAggregate or None)`` of the customers to segment in
-        ``company``: commercial partners that are customers, were invoiced, or already carry a segment (so
-        stale ones get reset). One query: the invoice aggregate joined to the customers.
+    def _care_segment_rows(self, company, rules, inputs_key):
+        """``(partner id, pinned tier id, inputs key, current values, InvoiceAggregate or None)`` of the customers
+        to segment in ``company``: commercial partners that are customers, were invoiced, or already carry a
+        segment (so stale ones get reset), but not those whose ``care_segment_key`` is still the one their
+        aggregate, pin and ``inputs_key`` make: their values are those the formulas would give. One query: the
+        invoice aggregate joined to the customers.
 
         The current values are those of ``CARE_COMPUTED_FIELDS``, a tuple in their order (see
         :meth:`_care_company_value_sql`): tuples, not dicts, for 100,000 customers compared.
@@ -493,21 +520,23 @@ class ResPartner(models.Model):
         query.add_join("LEFT JOIN", "aggregate", "aggregate", SQL(
             "aggregate.partner_id = %s", SQL.identifier(self._table, "id"),
         ))
-        fnames = ["care_pinned_tier_id", *CARE_COMPUTED_FIELDS]
+        fnames = ["care_pinned_tier_id", "care_segment_key", *CARE_COMPUTED_FIELDS]
         self.flush_model(fnames)
-        current = [self._care_company_value_sql(fname, company) for fname in fnames]
+        pinned, stored_key, *current = [self._care_company_value_sql(fname, company) for fname in fnames]
         aggregate = [SQL.identifier("aggregate", name) for name in segmentation.InvoiceAggregate._fields]
+        key = SQL("md5(ROW(%s)::text || %s)", SQL(", ").join([pinned, *aggregate]), inputs_key)
+        query.add_where(SQL("%s IS DISTINCT FROM %s", stored_key, key))
         rows = self.env.execute_query(SQL(
             "WITH aggregate AS (%s) %s",
-            self._care_invoice_aggregate_query(company, today),
-            query.select(SQL.identifier(self._table, "id"), SQL.identifier("aggregate", "partner_id"), *current,
-                         *aggregate),
+            self._care_invoice_aggregate_query(company, rules.today),
+            query.select(SQL.identifier(self._table, "id"), SQL.identifier("aggregate", "partner_id"), pinned, key,
+                         *current, *aggregate),
         ))
         width = len(CARE_COMPUTED_FIELDS)
         return [
-            (partner_id, pinned_tier_id, tuple(values[:width]),
+            (partner_id, pinned_tier_id, key, tuple(values[:width]),
              segmentation.InvoiceAggregate(*values[width:]) if invoiced_id else None)
-            for partner_id, invoiced_id, pinned_tier_id, *values in rows
+            for partner_id, invoiced_id, pinned_tier_id, key, *values in rows
         ]
 
     def _care_company_value_sql(self, fname, company):
@@ -571,7 +600,7 @@ class ResPartner(models.Model):
         return lambda signals: "; ".join(map(word, signals))
 
     def _care_write_segments(self, company, changes):
-        """Write the ``(partner_id, values)`` changes in ``company`` in one UPDATE.
+        """Write the ``(partner_id, inputs key, values)`` changes in ``company`` in one UPDATE.
 
         Company-dependent values are one jsonb column per field, ``{company id: value}``: the statement
         merges this company's values into them for every changed customer at once, from one JSON array of
@@ -582,11 +611,13 @@ class ResPartner(models.Model):
         """
         if not changes:
             return
-        partners = self.browse([partner_id for partner_id, _values in changes])
+        partners = self.browse([partner_id for partner_id, _key, _values in changes])
         partners.check_access("write")
-        written = [*CARE_COMPUTED_FIELDS, "write_uid", "write_date"]
+        fnames = [*CARE_COMPUTED_FIELDS, "care_segment_key"]
+        written = [*fnames, "write_uid", "write_date"]
         self.flush_model(written)  # pending writes of these fields go first, not over the statement's values
-        rows = json.dumps([[partner_id, *map(values.get, CARE_COMPUTED_FIELDS)] for partner_id, values in changes],
+        rows = json.dumps([[partner_id, *map(values.get, CARE_COMPUTED_FIELDS), inputs_key]
+                           for partner_id, inputs_key, values in changes],
                           default=date.isoformat)  # as the ORM stores company-dependent dates
         key = str(company.id)
         self.env.cr.execute(SQL(
@@ -599,7 +630,7 @@ class ResPartner(models.Model):
             assignments=SQL(", ").join(
                 SQL("%(column)s = COALESCE(%(column)s, '{}') || jsonb_build_object(%(key)s, segment.value -> %(i)s)",
                     column=SQL.identifier(fname), key=key, i=index)
-                for index, fname in enumerate(CARE_COMPUTED_FIELDS, start=1)
+                for index, fname in enumerate(fnames, start=1)
             ),
             uid=self.env.uid, now=self.env.cr.now(), rows=rows,
         ))

@@ -58,3 +58,43 @@ class TestSegmentWrite(CareTestCommon):
         self.env.invalidate_all()
         self.assertRecordValues(customer, [{"care_score": 15, "care_churn_reason": False}])
         self.assertNotEqual(customer.care_clv, 9999.0)
+
+    def _customers_to_compute(self, customers, on_date=None):
+        """Those of ``customers`` the recompute of ``on_date`` would run the formulas for."""
+        partners = self.env["res.partner"].with_company(self.company)
+        with freeze_time(on_date or self.today):
+            rules = partners._care_segment_rules(self.company)
+            inputs_key = partners._care_inputs_key(rules, partners._care_signal_describer(self.company))
+            rows = partners._care_segment_rows(self.company, rules, inputs_key)
+        return {row[0] for row in rows} & set(customers.ids)
+
+    def test_a_rerun_computes_only_the_customers_whose_inputs_changed(self):
+        customers = self._customer("Steady") | self._customer("Buys Again")
+        buyer = customers[1]
+        for customer in customers:
+            self._invoice(customer, 500.0, days_ago=40)
+        self.assertEqual(self._customers_to_compute(customers), set(customers.ids), "never computed")
+        self._recompute()
+        self.assertFalse(self._customers_to_compute(customers), "same day, same invoices: their values stand")
+        self._invoice(buyer, 300.0, days_ago=1)
+        # (the others' quintile scores may move with it: they are inputs too)
+        self.assertIn(buyer.id, self._customers_to_compute(customers), "a new invoice")
+        self.assertEqual(self._customers_to_compute(customers, self.today + timedelta(days=1)), set(customers.ids),
+                         "another day: recency, stage and CLV move")
+        self.company.care_lost_days += 1
+        self.assertEqual(self._customers_to_compute(customers), set(customers.ids), "a setting changed")
+        self._recompute()
+        self.assertEqual(self._recompute(), 0, "customers computed again but unchanged are not written")
+
+    def test_a_pin_or_a_value_set_by_hand_is_computed_again(self):
+        customer = self._customer("Hand Made")
+        self._invoice(customer, 500.0, days_ago=40)
+        self._recompute()
+        self._set_segment(customer, care_pinned_tier_id=self.tier_basic.id, care_tier_id=self.tier_basic.id)
+        self.assertFalse(customer.care_segment_key, "values set outside the recompute clear the key")
+        self.env.flush_all()
+        self.assertEqual(self._customers_to_compute(customer), {customer.id})
+        self._set_segment(customer, care_pinned_tier_id=False)
+        self.assertEqual(self._recompute(), 1)
+        self.assertRecordValues(customer, [{"care_tier_id": self.tier_strategic.id, "care_pinned_tier_id": False}])
+        self.assertTrue(customer.care_segment_key)
