@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from .. import incrementality
 from ..tools import format_period, insert_rows, safe_ratio, without_jit
 from .care_evaluation_metrics import EvaluationSettings
 from .care_guard_mixin import in_workflow, workflow
@@ -21,7 +22,7 @@ FEEDBACK_RAW = [key for key in RAW_ZERO if key.startswith(("csat", "promoters", 
 # what the results are computed from: changing one discards them
 INPUT_FIELDS = {
     "budget_id", "date_from", "date_to", "gross_margin_pct", "relationship_years", "roi_increase_pct", "roi_keep_pct",
-    "roi_stop_pct", "retention_lift_keep",
+    "roi_stop_pct", "retention_lift_keep", "min_customers",
 }
 
 
@@ -104,6 +105,23 @@ class CareEvaluation(models.Model):
         precompute=True,
         help="Keep a line below the keep ROI when its served customers were retained this many points better.",
     )
+    min_customers = fields.Integer(
+        string="Evidence from (customers)", compute="_compute_from_company", store=True, readonly=False,
+        precompute=True,
+        help="Fewest served customers matched and control customers before the incremental figures count as "
+        "evidence (from Settings); below it a line is kept and measured.",
+    )
+    control_source = fields.Selection(
+        [("matched", "Matched Customers Not Served"), ("holdout", "Holdout")], string="Control Group",
+        readonly=True,
+        help="Who the served customers are compared with: the customers the plan did not serve, matched by "
+        "stratum, or the customers the plan held out at random when it was approved.",
+    )
+    cuped_theta = fields.Float(
+        string="CUPED θ", readonly=True, digits=(16, 4),
+        help="cov(revenue before, revenue) / var(revenue before) over the customers served and the control "
+        "customers: how much of a customer's revenue its revenue of the period before predicts.",
+    )
     result_ids = fields.One2many("care.evaluation.result", "evaluation_id", string="Results")
     line_result_ids = fields.One2many(
         "care.evaluation.result", "evaluation_id", string="Budget Lines", domain=[("kind", "=", "line")],
@@ -148,6 +166,11 @@ class CareEvaluation(models.Model):
     _margin_range = models.Constraint(
         "CHECK(gross_margin_pct >= 0 AND gross_margin_pct <= 100 AND relationship_years > 0)",
         "The gross margin must lie between 0 and 100 % and the relationship years must be positive.",
+    )
+    _min_customers = models.Constraint(
+        "CHECK(min_customers >= 2)",
+        "An evaluation needs at least 2 customers on each side before its figures count as evidence "
+        "(a spread takes two).",
     )
 
     @api.constrains("budget_id", "date_from", "date_to")
@@ -231,6 +254,7 @@ class CareEvaluation(models.Model):
             evaluation.roi_keep_pct = company.care_roi_keep_pct
             evaluation.roi_stop_pct = company.care_roi_stop_pct
             evaluation.retention_lift_keep = company.care_retention_lift_keep
+            evaluation.min_customers = company.care_evaluation_min_customers
 
     # ------------------------------------------------------------
     # ORM OVERRIDES
@@ -327,7 +351,7 @@ class CareEvaluation(models.Model):
     def _result_fields(self):
         return self.env["care.evaluation.metrics"]._metric_fields() | {
             "state", "computed_on", "customers_active", "revenue_all", "revenue_all_before", "revenue_growth_all",
-            "retention_all", "csat_all", "nps_all",
+            "retention_all", "csat_all", "nps_all", "control_source", "cuped_theta",
         }
 
     # ------------------------------------------------------------
@@ -371,11 +395,34 @@ class CareEvaluation(models.Model):
             tier_id = key if kind == "tier" else (line_tiers[key] or None) if kind == "line" else None
             bought_before, retained = control.get(tier_id, (0, 0)) if tier_id is not None else control_all
             figures.update(control_bought_before=bought_before, control_retained=retained)
+        theta, by_group = self._incrementality(self.env.execute_query(SQL("%s %s", ctes, self._customer_query())))
+        for key, figures in by_group.items():
+            raw.setdefault(key, dict(RAW_ZERO))["incrementality"] = figures
+        raw["control"] = {"control_source": "matched", "cuped_theta": theta}
         (company_row,) = self.env.execute_query(SQL("%s %s", ctes, self._company_query()))
         raw["company"] = dict(zip(
             ["customers_active", "revenue", "revenue_before", "bought_before", "retained", *FEEDBACK_RAW], company_row,
         ))
         return raw
+
+    def _incrementality(self, rows):
+        """(CUPED θ, ``{(kind, key): Incrementality}``) of the served customers of each group against the
+        customers not served, from the rows of :meth:`_customer_query` (formulas: ``incrementality``)."""
+        served_in, control = defaultdict(list), []
+        for partner_id, tier_id, stage, revenue_before, revenue, bought_before, bought, line_ids, activity_ids in rows:
+            customer = incrementality.Customer(tier_id, stage, revenue_before, revenue, bought_before, bought)
+            if line_ids is None:
+                control.append(customer)
+                continue
+            for key in [("plan", 0), ("tier", tier_id or 0), ("customer", partner_id),
+                        *(("line", line_id) for line_id in line_ids),
+                        *(("activity", activity_id) for activity_id in activity_ids)]:
+                served_in[key].append(customer)
+        pool = control + served_in[("plan", 0)]
+        cuts, theta = incrementality.revenue_cuts(pool), incrementality.cuped_theta(pool)
+        strata = incrementality.ControlStrata(control, cuts, theta)
+        return theta, {key: incrementality.incrementality(served, cuts, theta, strata)
+                       for key, served in served_in.items()}
 
     def _evaluated_lines(self):
         """The plan's lines whose period meets the evaluated one."""
@@ -388,9 +435,10 @@ class CareEvaluation(models.Model):
 
         - ``served_expense``: approved and posted care expenses of the evaluated lines in the period;
           customers are commercial partners throughout (a contact's expense serves its company);
-        - ``start_tier``: each customer's tier at the start of the period, from the segment history (the
-          tier after its last change up to that day, else the tier before its first later change, else
-          its tier of today), for served and not-served customers alike;
+        - ``start_segment``: each customer's tier and lifecycle stage at the start of the period, from the
+          segment history (those after its last change up to that day, else those before its first later
+          change, else those of today), for served and not-served customers alike: those who bought in
+          either period, were served, or carry a segment in the company;
         - ``customer_tier``: the served customers and their tier at the start of the period;
         - ``sales``: per customer, revenue and whether it bought (a posted invoice), in the period and in
           the period before;
@@ -439,28 +487,34 @@ class CareEvaluation(models.Model):
                   JOIN res_partner p ON p.id = f.partner_id
                  WHERE f.company_id = %(company_id)s AND f.date BETWEEN %(before_from)s AND %(date_to)s
               GROUP BY p.commercial_partner_id
-            ), start_tier AS MATERIALIZED (
+            ), start_segment AS MATERIALIZED (
                 SELECT c.partner_id,
                        CASE WHEN earlier.found THEN earlier.tier_id
                             WHEN later.found THEN later.tier_id
-                            ELSE (p.care_tier_id ->> %(company_key)s)::int END AS tier_id
-                  FROM (SELECT partner_id FROM sales UNION SELECT partner_id FROM served_expense) c
+                            ELSE (p.care_tier_id ->> %(company_key)s)::int END AS tier_id,
+                       CASE WHEN earlier.found THEN earlier.stage
+                            WHEN later.found THEN later.stage
+                            ELSE p.care_stage ->> %(company_key)s END AS stage
+                  FROM (SELECT partner_id FROM sales UNION SELECT partner_id FROM served_expense
+                        UNION SELECT id FROM res_partner WHERE care_stage ->> %(company_key)s IS NOT NULL) c
                   JOIN res_partner p ON p.id = c.partner_id
              LEFT JOIN LATERAL (
-                        SELECT TRUE AS found, h.tier_after_id AS tier_id FROM care_segment_history h
+                        SELECT TRUE AS found, h.tier_after_id AS tier_id, h.stage_after AS stage
+                          FROM care_segment_history h
                          WHERE h.company_id = %(company_id)s AND h.partner_id = c.partner_id
                            AND h.date <= %(date_from)s
                       ORDER BY h.date DESC, h.id DESC LIMIT 1
                        ) earlier ON TRUE
              LEFT JOIN LATERAL (
-                        SELECT TRUE AS found, h.tier_before_id AS tier_id FROM care_segment_history h
+                        SELECT TRUE AS found, h.tier_before_id AS tier_id, h.stage_before AS stage
+                          FROM care_segment_history h
                          WHERE h.company_id = %(company_id)s AND h.partner_id = c.partner_id
                            AND h.date > %(date_from)s
                       ORDER BY h.date, h.id LIMIT 1
                        ) later ON TRUE
             ), customer_tier AS MATERIALIZED (
                 SELECT DISTINCT st.partner_id, st.tier_id
-                  FROM start_tier st JOIN served_expense e ON e.partner_id = st.partner_id
+                  FROM start_segment st JOIN served_expense e ON e.partner_id = st.partner_id
             )
             """,
             lines=self._evaluated_lines().ids,
@@ -534,9 +588,29 @@ class CareEvaluation(models.Model):
             """
             SELECT st.tier_id, COUNT(*), COUNT(*) FILTER (WHERE s.bought)
               FROM sales s
-              JOIN start_tier st ON st.partner_id = s.partner_id
+              JOIN start_segment st ON st.partner_id = s.partner_id
              WHERE s.bought_before AND NOT EXISTS (SELECT 1 FROM customer_tier ct WHERE ct.partner_id = s.partner_id)
           GROUP BY 1
+            """,
+        )
+
+    def _customer_query(self):
+        """Per customer of ``start_segment``: its tier and stage at the start of the period, its revenue and
+        whether it bought in the period before and in the period, and the lines and activities that served it
+        (NULL: not served)."""
+        return SQL(
+            """
+            , served AS (
+                SELECT partner_id, ARRAY_AGG(DISTINCT budget_line_id) AS line_ids,
+                       ARRAY_AGG(DISTINCT activity_type_id) AS activity_ids
+                  FROM served_expense GROUP BY partner_id
+            )
+            SELECT ss.partner_id, ss.tier_id, ss.stage, COALESCE(s.revenue_before, 0)::float,
+                   COALESCE(s.revenue, 0)::float, COALESCE(s.bought_before, FALSE), COALESCE(s.bought, FALSE),
+                   sv.line_ids, sv.activity_ids
+              FROM start_segment ss
+         LEFT JOIN sales s ON s.partner_id = ss.partner_id
+         LEFT JOIN served sv ON sv.partner_id = ss.partner_id
             """,
         )
 
@@ -573,6 +647,7 @@ class CareEvaluation(models.Model):
         """Write the figures of the ``raw`` groups: the result rows in one statement, whatever their number."""
         self.ensure_one()
         company = raw.pop("company")
+        control = raw.pop("control")
         results = self.env["care.evaluation.result"]
         evaluation = workflow(self)
         evaluation._clear_results()
@@ -588,6 +663,7 @@ class CareEvaluation(models.Model):
         self.invalidate_recordset(RESULT_LISTS)
         evaluation.write({
             **self._derive_metrics(plan, settings),
+            **control,
             "computed_on": fields.Datetime.now(),
             "customers_active": company["customers_active"],
             "revenue_all": company["revenue"],

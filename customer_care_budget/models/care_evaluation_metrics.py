@@ -1,8 +1,8 @@
 from typing import NamedTuple
 
 from odoo import api, fields, models
-from odoo.tools import float_compare
 
+from .. import incrementality
 from ..tools import safe_ratio
 
 RECOMMENDATIONS = [
@@ -11,7 +11,12 @@ RECOMMENDATIONS = [
     ("reduce", "Reduce"),
     ("stop", "Stop"),
 ]
-DAYS_PER_YEAR = 365.25  # as in the customer lifetime value of res.partner
+EVIDENCE = [
+    ("significant", "Significant"),
+    ("not_significant", "Not Significant"),
+    ("too_few", "Too Few Customers"),
+]
+NO_INCREMENTALITY = incrementality.Incrementality(*[incrementality.Estimate(0.0, None, None, 0, 0, 0)] * 3)
 
 
 class EvaluationSettings(NamedTuple):
@@ -25,6 +30,7 @@ class EvaluationSettings(NamedTuple):
     roi_keep_pct: float
     roi_stop_pct: float
     retention_lift_keep: float
+    min_customers: int
 
     @classmethod
     def of(cls, evaluation):
@@ -86,7 +92,11 @@ class CareEvaluationMetrics(models.AbstractModel):
         readonly=True,
         help="The same, dated in the period of the same length just before.",
     )
-    revenue_uplift = fields.Monetary(string="Uplift", readonly=True, help="Revenue − revenue before.")
+    revenue_uplift = fields.Monetary(
+        string="Raw Uplift", readonly=True,
+        help="Revenue − revenue before: raw, it credits the spending with all the growth the customers would "
+        "have had anyway (see the incremental revenue).",
+    )
     revenue_uplift_pct = fields.Float(
         string="Uplift (%)", readonly=True, help="Uplift / revenue before (0 when there was none).",
     )
@@ -114,7 +124,7 @@ class CareEvaluationMetrics(models.AbstractModel):
         string="Retention Not Served (%)", readonly=True, help="Not served, retained / not served, bought before.",
     )
     retention_lift = fields.Float(
-        string="Retention Lift (points)", readonly=True,
+        string="Raw Retention Lift (points)", readonly=True,
         help="Retention served − retention not served: what serving the customers changed (0 unless both "
         "groups had customers who bought before).",
     )
@@ -137,17 +147,101 @@ class CareEvaluationMetrics(models.AbstractModel):
         string="NPS Change", readonly=True, help="NPS − NPS before (0 unless both periods have answers).",
     )
     clv_change = fields.Monetary(
-        string="CLV Change", readonly=True,
+        string="Raw CLV Change", readonly=True,
         help="Change of the served customers' lifetime value: uplift × 365.25 / days of the period × gross "
         "margin % × expected relationship years.",
     )
     roi = fields.Float(
-        string="ROI (%)", readonly=True,
-        help="(Uplift × gross margin % − spend) / spend (投资回报率); 0 when nothing was spent (or credit notes "
-        "outweigh the spending).",
+        string="Raw ROI (%)", readonly=True,
+        help="(Raw uplift × gross margin % − spend) / spend (投资回报率); 0 when nothing was spent (or credit "
+        "notes outweigh the spending). Raw: see the incremental ROI, which decides.",
     )
     cost_per_retained = fields.Monetary(
         string="Cost per Retained Customer", readonly=True, help="Spend / served customers retained.",
+    )
+    # incremental figures: against matched control customers (see the incrementality module)
+    served_matched = fields.Integer(
+        string="Served, Matched", readonly=True,
+        help="Customers served whose stratum at the start of the period (tier, stage, band of revenue before) "
+        "has control customers: the sample of the incremental figures.",
+    )
+    control_matched = fields.Integer(
+        string="Control Customers", readonly=True,
+        help="Control customers (not served by the plan, or its holdout) in the strata of the customers served.",
+    )
+    served_unmatched = fields.Integer(
+        string="Served Without Control", readonly=True,
+        help="Customers served whose stratum has no control customer: left out of the incremental figures.",
+    )
+    did_per_customer = fields.Monetary(
+        string="DiD per Customer", readonly=True,
+        help="Difference in differences per served customer matched: their average revenue change − the "
+        "average change of the control customers of their strata, weighted to the served customers' mix.",
+    )
+    did_low = fields.Monetary(string="DiD Low (90%)", readonly=True,
+                              help="Lower end of the 90 % interval of the DiD per customer (Welch's t).")
+    did_high = fields.Monetary(string="DiD High (90%)", readonly=True,
+                               help="Upper end of the 90 % interval of the DiD per customer (Welch's t).")
+    incremental_revenue_did = fields.Monetary(
+        string="Incremental Revenue (DiD)", readonly=True, help="DiD per customer × customers served matched.",
+    )
+    incremental_per_customer = fields.Monetary(
+        string="Incremental Revenue per Customer", readonly=True,
+        help="CUPED-adjusted difference per served customer matched: as the DiD, with each customer's outcome "
+        "revenue − θ × revenue before (θ = cov / var of revenue before, pooled), which narrows the interval. "
+        "This is the figure decisions use.",
+    )
+    incremental_low = fields.Monetary(
+        string="Low (90%)", readonly=True,
+        help="Lower end of the 90 % interval of the incremental revenue per customer (Welch's t).",
+    )
+    incremental_high = fields.Monetary(
+        string="High (90%)", readonly=True,
+        help="Upper end of the 90 % interval of the incremental revenue per customer (Welch's t).",
+    )
+    incremental_revenue = fields.Monetary(
+        readonly=True,
+        help="Revenue the spending added: incremental revenue per customer (CUPED) × customers served matched.",
+    )
+    evidence = fields.Selection(
+        EVIDENCE, string="Revenue Evidence", readonly=True,
+        help="Significant: the 90 % interval of the incremental revenue excludes 0; not significant: it "
+        "includes 0; too few customers: fewer served customers matched or control customers than the minimum.",
+    )
+    incremental_roi = fields.Float(
+        string="Incremental ROI (%)", readonly=True,
+        help="(Incremental revenue × gross margin % − spend) / spend: what the spending earned beyond what the "
+        "customers would have done anyway. It decides the recommendation.",
+    )
+    incremental_roi_low = fields.Float(
+        string="ROI Low (90%)", readonly=True, help="The incremental ROI at the low end of the revenue interval.",
+    )
+    incremental_roi_high = fields.Float(
+        string="ROI High (90%)", readonly=True, help="The incremental ROI at the high end of the revenue interval.",
+    )
+    incremental_clv_change = fields.Monetary(
+        string="Incremental CLV Change", readonly=True,
+        help="Incremental revenue × 365.25 / days of the period × gross margin % × expected relationship years.",
+    )
+    retention_matched = fields.Integer(
+        string="Served Who Bought Before, Matched", readonly=True,
+        help="Served customers who bought in the period before and have control customers in their stratum.",
+    )
+    retention_control_matched = fields.Integer(
+        string="Control Who Bought Before", readonly=True,
+        help="Control customers of those strata who bought in the period before.",
+    )
+    incremental_retention = fields.Float(
+        string="Incremental Retention (points)", readonly=True,
+        help="Served customers' retention − that of the control customers of their strata, weighted to the "
+        "served customers' mix, in percentage points.",
+    )
+    incremental_retention_low = fields.Float(string="Retention Low (90%)", readonly=True,
+                                             help="Lower end of the 90 % interval of the incremental retention.")
+    incremental_retention_high = fields.Float(string="Retention High (90%)", readonly=True,
+                                              help="Upper end of the 90 % interval of the incremental retention.")
+    retention_evidence = fields.Selection(
+        EVIDENCE, readonly=True, help="As the revenue evidence, for the incremental retention.",
     )
     recommendation = fields.Selection(RECOMMENDATIONS, readonly=True)
     recommendation_reason = fields.Char(string="Why", readonly=True)
@@ -163,9 +257,9 @@ class CareEvaluationMetrics(models.AbstractModel):
 
     @api.model
     def _derive_metrics(self, raw, evaluation):
-        """All the figures of a group from its ``raw`` figures (see ``care.evaluation._gather``), with
-        the margin, relationship years, period and thresholds of ``evaluation`` (a record, or its
-        :class:`EvaluationSettings`)."""
+        """All the figures of a group from its ``raw`` figures (see ``care.evaluation._gather``: sums, and its
+        ``incrementality``), with the margin, relationship years, period, thresholds and minimum of customers
+        of ``evaluation`` (a record, or its :class:`EvaluationSettings`)."""
         margin = evaluation.gross_margin_pct / 100
         spend = raw["spend_actual"] + raw["spend_committed"]
         spent = max(spend, 0.0)  # credit notes may outweigh the spending: no ratio of a negative spend
@@ -202,51 +296,109 @@ class CareEvaluationMetrics(models.AbstractModel):
             "nps_before": nps_before,
             "nps_before_count": raw["nps_count_before"],
             "nps_change": nps - nps_before if both_nps else 0.0,
-            "clv_change": uplift * DAYS_PER_YEAR / evaluation.period_days * margin * evaluation.relationship_years,
+            "clv_change": incrementality.clv_change(uplift, evaluation.period_days, evaluation.gross_margin_pct,
+                                                    evaluation.relationship_years),
             "roi": 100 * safe_ratio(uplift * margin - spent, spent),
             "cost_per_retained": safe_ratio(spent, raw["served_retained"]),
         }
         compared = raw["served_bought_before"] and raw["control_bought_before"]
         values["retention_lift"] = values["retention_served"] - values["retention_control"] if compared else 0.0
+        values.update(self._incremental_metrics(raw.get("incrementality") or NO_INCREMENTALITY, spent, evaluation))
         values["recommendation"], values["recommendation_reason"] = self._recommend(values, evaluation)
         return values
 
     @api.model
-    def _recommend(self, values, evaluation):
-        """(recommendation, reason in words) of a group's figures, by the thresholds of ``evaluation``.
+    def _incremental_metrics(self, figures, spent, evaluation):
+        """The incremental figures of an :class:`~..incrementality.Incrementality`: CUPED decides, the DiD
+        shows what the adjustment changed; an interval missing (too few customers) reads as its point."""
+        did, cuped, retention = figures.did, figures.cuped, figures.retention
 
-        In this order: nothing spent → stop; ROI ≥ increase threshold and retention lift ≥ 0 →
-        increase; ROI ≥ keep threshold → keep; retention lift ≥ keep lift → keep; ROI ≥ stop
-        threshold → reduce; else stop. ROI and lift are compared at 0.01.
-        """
-        roi, lift = values["roi"], values["retention_lift"]
-        figures = {
-            "roi": round(roi, 2), "lift": round(lift, 2), "increase": evaluation.roi_increase_pct,
-            "keep": evaluation.roi_keep_pct, "stop": evaluation.roi_stop_pct,
-            "keep_lift": evaluation.retention_lift_keep,
+        def roi(effect):
+            return incrementality.incremental_roi(effect * cuped.served, evaluation.gross_margin_pct, spent)
+
+        return {
+            "served_matched": cuped.served,
+            "control_matched": cuped.control,
+            "served_unmatched": cuped.unmatched,
+            "did_per_customer": did.effect,
+            "did_low": _or(did.low, did.effect),
+            "did_high": _or(did.high, did.effect),
+            "incremental_revenue_did": did.total,
+            "incremental_per_customer": cuped.effect,
+            "incremental_low": _or(cuped.low, cuped.effect),
+            "incremental_high": _or(cuped.high, cuped.effect),
+            "incremental_revenue": cuped.total,
+            "evidence": cuped.evidence(evaluation.min_customers),
+            "incremental_roi": roi(cuped.effect),
+            "incremental_roi_low": roi(_or(cuped.low, cuped.effect)),
+            "incremental_roi_high": roi(_or(cuped.high, cuped.effect)),
+            "incremental_clv_change": incrementality.clv_change(
+                cuped.total, evaluation.period_days, evaluation.gross_margin_pct, evaluation.relationship_years,
+            ),
+            "retention_matched": retention.served,
+            "retention_control_matched": retention.control,
+            "incremental_retention": retention.effect,
+            "incremental_retention_low": _or(retention.low, retention.effect),
+            "incremental_retention_high": _or(retention.high, retention.effect),
+            "retention_evidence": retention.evidence(evaluation.min_customers),
         }
-        if not float_compare(values["spend"], 0, precision_digits=2) > 0:
-            return "stop", self.env._(
-                "Nothing was spent in the period (or credit notes cancelled it): no sign the money is needed.")
-        if _reaches(roi, evaluation.roi_increase_pct) and _reaches(lift, 0):
-            return "increase", self.env._(
-                "ROI %(roi)s%% reaches %(increase)s%% and served customers were retained no worse than the "
-                "others (lift %(lift)s points).", **figures)
-        if _reaches(roi, evaluation.roi_keep_pct):
-            if _reaches(roi, evaluation.roi_increase_pct):
-                return "keep", self.env._(
-                    "ROI %(roi)s%% reaches %(increase)s%%, but served customers were retained worse than "
-                    "the others (lift %(lift)s points).", **figures)
-            return "keep", self.env._("ROI %(roi)s%% lies between %(keep)s%% and %(increase)s%%.", **figures)
-        if _reaches(lift, evaluation.retention_lift_keep):
-            return "keep", self.env._(
-                "ROI %(roi)s%% is below %(keep)s%%, but served customers were retained %(lift)s points "
-                "better than the others (at least %(keep_lift)s).", **figures)
-        if _reaches(roi, evaluation.roi_stop_pct):
-            return "reduce", self.env._("ROI %(roi)s%% lies between %(stop)s%% and %(keep)s%%.", **figures)
-        return "stop", self.env._("ROI %(roi)s%% is below %(stop)s%% and retention did not make up for it.", **figures)
+
+    @api.model
+    def _recommend(self, values, evaluation):
+        """(recommendation, reason in words) of a group's incremental figures: the rules are those of
+        ``incrementality.recommend``, the reason names the numbers and the interval."""
+        thresholds = incrementality.Thresholds(*(
+            getattr(evaluation, fname) for fname in incrementality.Thresholds._fields
+        ))
+        recommendation, rule = incrementality.recommend(
+            values["spend"], values["incremental_roi"], values["incremental_roi_low"], values["incremental_roi_high"],
+            values["evidence"], values["incremental_retention"], values["incremental_retention_low"],
+            values["retention_evidence"], thresholds,
+        )
+        figures = {
+            "roi": round(values["incremental_roi"], 1), "low": round(values["incremental_roi_low"], 1),
+            "high": round(values["incremental_roi_high"], 1), "lift": round(values["incremental_retention"], 1),
+            "lift_low": round(values["incremental_retention_low"], 1),
+            "lift_high": round(values["incremental_retention_high"], 1),
+            "served": values["served_matched"], "control": values["control_matched"],
+            "increase": thresholds.roi_increase_pct, "keep": thresholds.roi_keep_pct, "stop": thresholds.roi_stop_pct,
+            "keep_lift": thresholds.retention_lift_keep, "min": thresholds.min_customers,
+        }
+        # translated when chosen: one sentence per result row, thousands of rows
+        reasons = {
+            "nothing_spent": lambda: self.env._(
+                "Nothing was spent in the period (or credit notes cancelled it): no sign the money is needed."),
+            "too_few": lambda: self.env._(
+                "Not enough evidence, keep and measure: %(served)s customers served matched and %(control)s "
+                "control customers, fewer than %(min)s.", **figures),
+            "increase": lambda: self.env._(
+                "Incremental ROI %(roi)s%% (90%% interval %(low)s%% to %(high)s%%) reaches %(increase)s%%, the "
+                "added revenue is significant and retention did not suffer (%(lift)s points).", **figures),
+            "not_significant": lambda: self.env._(
+                "Not enough evidence, keep and measure: incremental ROI %(roi)s%% reaches %(increase)s%%, but its "
+                "90%% interval (%(low)s%% to %(high)s%%) includes no added revenue at all.", **figures),
+            "retained_worse": lambda: self.env._(
+                "Incremental ROI %(roi)s%% reaches %(increase)s%%, but served customers were retained worse "
+                "than comparable ones (%(lift)s points).", **figures),
+            "keep": lambda: self.env._(
+                "Incremental ROI %(roi)s%% (90%% interval %(low)s%% to %(high)s%%) reaches %(keep)s%%, not "
+                "%(increase)s%%.", **figures),
+            "lift": lambda: self.env._(
+                "Incremental ROI %(roi)s%% is below %(keep)s%%, but served customers were retained %(lift)s "
+                "points better than comparable ones (90%% interval %(lift_low)s to %(lift_high)s, at least "
+                "%(keep_lift)s).", **figures),
+            "stop": lambda: self.env._(
+                "Incremental ROI %(roi)s%%: even the top of its 90%% interval (%(high)s%%) is below %(stop)s%%.",
+                **figures),
+            "reduce": lambda: self.env._(
+                "Incremental ROI %(roi)s%%: the top of its 90%% interval (%(high)s%%) is below %(keep)s%%.",
+                **figures),
+            "not_enough_evidence": lambda: self.env._(
+                "Not enough evidence, keep and measure: incremental ROI %(roi)s%% is below %(keep)s%%, but its "
+                "90%% interval (%(low)s%% to %(high)s%%) reaches it.", **figures),
+        }
+        return recommendation, reasons[rule]()
 
 
-def _reaches(value, threshold):
-    """``float_compare(value, threshold, precision_digits=2) >= 0``, rounding only when below (per result row)."""
-    return value >= threshold or float_compare(value, threshold, precision_digits=2) == 0
+def _or(value, default):
+    return default if value is None else value

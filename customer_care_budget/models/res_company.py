@@ -92,6 +92,12 @@ class ResCompany(models.Model):
         help="A budget line below the keep ROI is still kept when its served customers were retained at "
         "least this many percentage points better than comparable customers not served.",
     )
+    care_evaluation_min_customers = fields.Integer(
+        string="Evidence from (customers)",
+        default=30,
+        help="Fewest served customers matched to a control, and control customers, an evaluation needs before "
+        "its incremental figures count as evidence; below it a line is kept and measured.",
+    )
     care_factor_increase_pct = fields.Float(
         string="Increase Factor (%)",
         default=20.0,
@@ -113,6 +119,12 @@ class ResCompany(models.Model):
     # ------------------------------------------------------------
     # CONSTRAINTS
     # ------------------------------------------------------------
+
+    _care_evaluation_min_customers = models.Constraint(
+        "CHECK(care_evaluation_min_customers >= 2)",
+        "An evaluation needs at least 2 customers on each side before its figures count as evidence "
+        "(a spread takes two).",
+    )
 
     @api.constrains(
         "care_window_days", "care_new_days", "care_at_risk_drop_pct", "care_gap_factor",

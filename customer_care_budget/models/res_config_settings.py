@@ -18,6 +18,9 @@ class ResConfigSettings(models.TransientModel):
     care_roi_keep_pct = fields.Float(related="company_id.care_roi_keep_pct", readonly=False)
     care_roi_stop_pct = fields.Float(related="company_id.care_roi_stop_pct", readonly=False)
     care_retention_lift_keep = fields.Float(related="company_id.care_retention_lift_keep", readonly=False)
+    care_evaluation_min_customers = fields.Integer(
+        related="company_id.care_evaluation_min_customers", readonly=False,
+    )
     care_factor_increase_pct = fields.Float(related="company_id.care_factor_increase_pct", readonly=False)
     care_factor_keep_pct = fields.Float(related="company_id.care_factor_keep_pct", readonly=False)
     care_factor_reduce_pct = fields.Float(related="company_id.care_factor_reduce_pct", readonly=False)

@@ -9,6 +9,7 @@ from . import test_bulk_decisions
 from . import test_concurrency
 from . import test_dashboard
 from . import test_evaluation
+from . import test_evaluation_incremental
 from . import test_expense_access
 from . import test_expense_accounting
 from . import test_expense_approval
@@ -16,6 +17,7 @@ from . import test_expense_policy
 from . import test_feedback
 from . import test_forms
 from . import test_i18n
+from . import test_incrementality_formulas
 from . import test_lifecycle_stage
 from . import test_multi_company
 from . import test_performance

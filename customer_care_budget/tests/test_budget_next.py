@@ -3,6 +3,8 @@ from datetime import date
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
+from odoo.addons.customer_care_budget.models.care_guard_mixin import workflow
+
 from .common import CareTestCommon
 from .test_evaluation import EvaluationCommon
 
@@ -14,7 +16,17 @@ class TestBudgetNext(EvaluationCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls._set_verdicts(cls.evaluation, {cls.gift_line: "reduce", cls.meal_key_line: "increase",
+                                           cls.meal_std_line: "reduce", cls.visit_line: "stop"})
         cls.evaluation.action_confirm()
+
+    @classmethod
+    def _set_verdicts(cls, evaluation, verdicts):
+        """Give the lines of ``evaluation`` the ``{line: recommendation}`` the next plan follows: the fixture has
+        too few customers to earn them from evidence (the rules: test_incrementality_formulas)."""
+        for result in evaluation.line_result_ids:
+            recommendation = verdicts.get(result.budget_line_id, result.recommendation)
+            workflow(result).write({"recommendation": recommendation, "recommendation_reason": f"ROI {recommendation}"})
 
     def _wizard(self, **values):
         return self.env["care.budget.next"].with_user(self.care_manager).create({
@@ -85,9 +97,8 @@ class TestBudgetNext(EvaluationCommon):
             self.env["res.config.settings"].create({"care_factor_keep_pct": 60.0})
 
     def test_lines_to_stop_are_dropped(self):
-        evaluation = self._evaluation(roi_increase_pct=5000, roi_keep_pct=5000, roi_stop_pct=5000,
-                                      retention_lift_keep=1000)
-        self.assertEqual(set(evaluation.line_result_ids.mapped("recommendation")), {"stop"})
+        evaluation = self._evaluation()
+        self._set_verdicts(evaluation, dict.fromkeys(evaluation.line_result_ids.budget_line_id, "stop"))
         evaluation.action_confirm()
         wizard = self.env["care.budget.next"].with_user(self.care_manager).create({"evaluation_id": evaluation.id})
         self.assertEqual(self._lines(wizard._create_budget()), {("GIFT", "ALL", "2027-07-01"): 1000.0})
@@ -117,11 +128,12 @@ class TestBudgetNext(EvaluationCommon):
             wizard.action_create()
 
     def test_a_part_of_the_period_sets_the_pace(self):
-        # the second quarter (91 days) holds all the spending, and nobody bought in the first: every line
-        # pays off (increase, +20 %); the half-year lines are planned at the quarter's pace
+        # the second quarter (91 days) holds all the spending: every line to increase (+20 %); the half-year
+        # lines are planned at the quarter's pace
         evaluation = self._evaluation(date_from="2026-04-01", date_to="2026-06-30")
+        self._set_verdicts(evaluation, dict.fromkeys(evaluation.line_result_ids.filtered("spend").budget_line_id,
+                                                     "increase"))
         evaluation.action_confirm()
-        self.assertEqual(set(evaluation.line_result_ids.filtered("spend").mapped("recommendation")), {"increase"})
         wizard = self.env["care.budget.next"].with_user(self.care_manager).create({"evaluation_id": evaluation.id})
         self.assertIn("Q2 2026 (91 days, the evaluated period)", wizard.pace_note, "the wizard says what set the pace")
         self.assertIn("× 1.99 (181 ÷ 91 days)", wizard.preview)

@@ -120,7 +120,14 @@ class TestEvaluation(EvaluationCommon):
         self.assertAlmostEqual(evaluation.retention_lift, 200 / 3 - 75)
         self.assertAlmostEqual(evaluation.roi, 100 * (uplift * MARGIN - spend) / spend)  # -53.45 %
         self.assertAlmostEqual(evaluation.clv_change, uplift * 365.25 / DAYS * MARGIN * 3.0, places=2)
-        self.assertEqual(evaluation.recommendation, "stop")
+        # strata (tier, stage, band of revenue before: quartile cuts 2,000 / 3,000 / 4,500): A and B (KEY, 4)
+        # have no control customer; G (STD, 1) has F: G's change 700 against F's 0
+        self.assertRecordValues(evaluation, [{
+            "control_source": "matched", "served_matched": 1, "served_unmatched": 2, "control_matched": 1,
+            "did_per_customer": 700.0, "incremental_revenue_did": 700.0, "evidence": "too_few",
+            "recommendation": "keep",
+        }])
+        self.assertIn("Not enough evidence", evaluation.recommendation_reason)
 
     def test_feedback_of_the_customers_served(self):
         # served A (5 / 10 now, 3 / 6 before) and B (2 / 7); C is not served
@@ -135,19 +142,22 @@ class TestEvaluation(EvaluationCommon):
         gift = self._result("line", self.gift_line)
         self.assertRecordValues(gift, [{
             "spend": 2000.0, "customers_served": 2, "revenue": 17000.0, "revenue_before": 15000.0,
-            "roi": -50.0,  # (2,000 x 50 % - 2,000) / 2,000: the stop threshold reached
-            "retention_served": 50.0, "retention_control": 75.0, "recommendation": "reduce",
+            "roi": -50.0,  # (2,000 x 50 % - 2,000) / 2,000: raw
+            "retention_served": 50.0, "retention_control": 75.0,
+            "served_matched": 0, "served_unmatched": 2,  # A and B: no control in their stratum
+            "recommendation": "keep",  # too few customers to tell
         }])
         meal_key = self._result("line", self.meal_key_line)
         self.assertRecordValues(meal_key, [{
             "spend": 500.0, "customers_served": 1, "revenue_uplift": 8000.0, "roi": 700.0,
             "retention_served": 100.0, "control_bought_before": 3, "control_retained": 2,  # KEY: C, D, E
-            "recommendation": "increase",
+            "recommendation": "keep",  # a raw ROI of 700 % on one customer is no evidence
         }])
-        self.assertIn("700.0%", meal_key.recommendation_reason)
+        self.assertIn("fewer than 30", meal_key.recommendation_reason)
         self.assertRecordValues(self._result("line", self.meal_std_line), [{
             "spend": 400.0, "revenue_uplift": 700.0, "roi": -12.5, "retention_served": 100.0,
-            "retention_control": 100.0, "recommendation": "reduce",  # STD control: F
+            "retention_control": 100.0, "recommendation": "keep",  # STD control: F
+            "served_matched": 1, "did_per_customer": 700.0, "evidence": "too_few",
         }])
         visit = self._result("line", self.visit_line)
         self.assertRecordValues(visit, [{"spend": 0.0, "customers_served": 0, "recommendation": "stop"}])
@@ -164,7 +174,7 @@ class TestEvaluation(EvaluationCommon):
         meal = self._result("activity", self.meal)
         self.assertRecordValues(meal, [{
             "spend": 900.0, "customers_served": 2, "revenue_uplift": 8700.0, "retention_served": 100.0,
-            "retention_control": 75.0, "recommendation": "increase",
+            "retention_control": 75.0, "recommendation": "keep",
         }])
         self.assertAlmostEqual(meal.roi, 100 * (8700 * MARGIN - 900) / 900)
         for kind in ("line", "tier", "activity", "customer"):
@@ -186,7 +196,7 @@ class TestEvaluation(EvaluationCommon):
         self.assertEqual(results.partner_id, self.customers["A"] | self.customers["B"] | self.customers["G"])
         self.assertRecordValues(self._result("customer", self.customers["A"]), [{
             "spend": 1500.0, "customers_served": 1, "revenue": 18000.0, "revenue_before": 10000.0,
-            "csat": 5.0, "nps": 100.0, "recommendation": "increase",
+            "csat": 5.0, "nps": 100.0, "recommendation": "keep",
         }])
         self.assertAlmostEqual(self._result("customer", self.customers["A"]).roi, 100 * (8000 * MARGIN - 1500) / 1500)
         self.assertAlmostEqual(sum(results.mapped("spend")), self.evaluation.spend)
@@ -283,27 +293,42 @@ class TestEvaluationRules(CareTestCommon):
         super().setUpClass()
         cls._setup_expenses()
 
-    def test_recommendations_at_the_edges(self):
+    def test_recommendations_name_the_numbers(self):
+        # the rules at their edges: test_incrementality_formulas; here, what the reason says
         evaluation = self.env["care.evaluation"].with_user(self.care_manager).create({"budget_id": self.plan.id})
         self.assertRecordValues(evaluation, [{
             "roi_increase_pct": 100.0, "roi_keep_pct": 0.0, "roi_stop_pct": -50.0, "retention_lift_keep": 10.0,
+            "min_customers": 30,
         }])
-        metrics = self.env["care.evaluation.metrics"]
+        base = {
+            "spend": 100.0, "incremental_roi": 150.0, "incremental_roi_low": 120.0, "incremental_roi_high": 180.0,
+            "evidence": "significant", "incremental_retention": 2.0, "incremental_retention_low": -1.0,
+            "incremental_retention_high": 5.0, "retention_evidence": "not_significant", "served_matched": 40,
+            "control_matched": 200,
+        }
         cases = [
-            (0.0, 500.0, 50.0, "stop"),  # nothing spent
-            (100.0, 100.0, 0.0, "increase"),
-            (100.0, 99.99, 0.0, "keep"),
-            (100.0, 100.0, -0.01, "keep"),  # paid off, but served customers left more
-            (100.0, 0.0, -30.0, "keep"),
-            (100.0, -0.01, 10.0, "keep"),  # retention makes up for it
-            (100.0, -0.01, 9.99, "reduce"),
-            (100.0, -50.0, 0.0, "reduce"),
-            (100.0, -50.01, 0.0, "stop"),
+            ({}, "increase", "150.0% (90% interval 120.0% to 180.0%) reaches 100.0%"),
+            ({"evidence": "not_significant", "incremental_roi_low": -100.0}, "keep",
+             "Not enough evidence, keep and measure: incremental ROI 150.0% reaches 100.0%, but its 90% interval "
+             "(-100.0% to 180.0%)"),
+            ({"evidence": "too_few", "served_matched": 12}, "keep",
+             "12 customers served matched and 200 control customers, fewer than 30"),
+            ({"spend": 0.0}, "stop", "Nothing was spent"),
+            ({"incremental_roi": -80.0, "incremental_roi_low": -95.0, "incremental_roi_high": -60.0}, "stop",
+             "even the top of its 90% interval (-60.0%) is below -50.0%"),
+            ({"incremental_roi": -40.0, "incremental_roi_low": -95.0, "incremental_roi_high": -10.0}, "reduce",
+             "(-10.0%) is below 0.0%"),
+            ({"incremental_roi": -40.0, "incremental_roi_low": -95.0, "incremental_roi_high": 30.0}, "keep",
+             "is below 0.0%, but its 90% interval (-95.0% to 30.0%) reaches it"),
+            ({"incremental_roi": -40.0, "incremental_roi_high": 30.0, "incremental_retention": 15.0,
+              "incremental_retention_low": 11.0, "incremental_retention_high": 19.0,
+              "retention_evidence": "significant"},
+             "keep", "retained 15.0 points better than comparable ones (90% interval 11.0 to 19.0, at least 10.0)"),
         ]
-        for spend, roi, lift, expected in cases:
-            figures = {"spend": spend, "roi": roi, "retention_lift": lift}
-            recommendation, reason = metrics._recommend(figures, evaluation)
-            self.assertEqual(recommendation, expected, f"spend {spend}, ROI {roi}, lift {lift}: {reason}")
+        for change, expected, words in cases:
+            recommendation, reason = self.env["care.evaluation.metrics"]._recommend({**base, **change}, evaluation)
+            self.assertEqual(recommendation, expected, reason)
+            self.assertIn(words, reason)
 
     def test_credit_notes_outweighing_the_spending(self):
         evaluation = self.env["care.evaluation"].with_user(self.care_manager).create({"budget_id": self.plan.id})
