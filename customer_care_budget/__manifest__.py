@@ -42,6 +42,7 @@
         "demo/care_budget_demo.xml",
         "demo/care_expense_demo.xml",
         "demo/care_feedback_demo.xml",
+        "demo/care_evaluation_cohort_demo.xml",
         "demo/care_evaluation_demo.xml",
     ],
     "assets": {

@@ -22,6 +22,7 @@ customers (a plan, a budget line, a tier, an activity, a customer):
   below a minimum of served customers matched or of control customers.
 """
 
+import random
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
@@ -253,3 +254,11 @@ def recommend(spend, roi, roi_low, roi_high, revenue_evidence, lift, lift_low, l
 def reaches(value, threshold):
     """``value`` ≥ ``threshold``, or equal to it at 0.01."""
     return value >= threshold or round(value - threshold, 2) == 0
+
+
+def pick_holdout(candidate_ids, share_pct, seed):
+    """The ids held out of ``candidate_ids``: ``share_pct`` % of them (rounded), drawn at random with ``seed``;
+    the same seed and candidates give the same ids, whatever their order."""
+    candidates = sorted(candidate_ids)
+    count = round(len(candidates) * share_pct / 100)
+    return sorted(random.Random(seed).sample(candidates, count))

@@ -4,7 +4,9 @@ from . import care_activity_type
 from . import care_approval_mixin
 from . import care_budget
 from . import care_budget_line
+from . import care_budget_draft_part
 from . import care_budget_objective
+from . import care_budget_holdout
 from . import care_budget_change
 from . import care_expense
 from . import care_feedback

@@ -9,7 +9,7 @@ from .care_guard_mixin import workflow
 # logged changes move them (care.budget.change).
 DRAFT_FIELDS = {
     "name", "date_from", "date_to", "user_id", "description", "objective_ids", "line_ids", "analytic_account_id",
-    "reserve_amount", "reserve_percent",
+    "reserve_amount", "reserve_percent", "holdout_ids",
 }
 WRITABLE_FIELDS = {
     "draft": DRAFT_FIELDS,
@@ -60,6 +60,10 @@ class CareBudget(models.Model):
     description = fields.Html(string="Objectives", help="What this plan wants to achieve, in words.")
     objective_ids = fields.One2many("care.budget.objective", "budget_id", string="KPI Targets", copy=True)
     line_ids = fields.One2many("care.budget.line", "budget_id", string="Lines", copy=True)
+    holdout_ids = fields.One2many(
+        "care.budget.holdout", "budget_id", string="Holdouts", copy=True,
+        help="Shares of customers the plan leaves unserved at random, as the control group of its evaluations.",
+    )
     change_ids = fields.One2many("care.budget.change", "budget_id", string="Changes")
     analytic_account_id = fields.Many2one(
         "account.analytic.account",
@@ -368,7 +372,23 @@ class CareBudget(models.Model):
                 "state": "approved",
                 "analytic_account_id": (budget.analytic_account_id or budget._create_analytic_account()).id,
             })
+            budget._pick_holdouts()
         self._sync_approval_activities()
+
+    def _pick_holdouts(self):
+        """Pick the holdout customers of an approved plan, and say whom in its chatter."""
+        self.ensure_one()
+        if not self.holdout_ids:
+            return
+        self.holdout_ids._pick()
+        self.message_post(body=self.env._(
+            "Holdouts picked at random: %(holdouts)s.",
+            holdouts=", ".join(
+                self.env._("%(holdout)s: %(count)s customers (seed %(seed)s)", holdout=holdout.display_name,
+                           count=holdout.customer_count, seed=holdout.seed)
+                for holdout in self.holdout_ids
+            ),
+        ))
 
     def _lock_reserve(self):
         """Write the plans' rows before their reserve is checked, so that two concurrent releases cannot

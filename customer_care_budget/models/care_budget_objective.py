@@ -1,7 +1,5 @@
 from odoo import api, fields, models
 
-from .care_guard_mixin import given_values
-
 # What a Manager types in a KPI target of a draft plan; the targets of a submitted plan are locked.
 DRAFT_FIELDS = {"sequence", "kpi", "baseline", "target", "unit"}
 KPI_UNITS = {
@@ -19,7 +17,7 @@ class CareBudgetObjective(models.Model):
 
     _name = "care.budget.objective"
     _description = "Customer Care Budget Objective"
-    _inherit = ["care.guard.mixin"]
+    _inherit = ["care.budget.draft.part"]
     _order = "budget_id, sequence, id"
 
     budget_id = fields.Many2one("care.budget", required=True, ondelete="cascade", index=True)
@@ -46,23 +44,8 @@ class CareBudgetObjective(models.Model):
         for objective in self:
             objective.unit = KPI_UNITS.get(objective.kpi, "")
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        budgets = self.env["care.budget"].browse([given_values(self, vals).get("budget_id") for vals in vals_list])
-        budgets._check_state("draft", self.env._("The objectives of a submitted budget are locked."))
-        return super().create(vals_list)
+    def _draft_fields(self):
+        return DRAFT_FIELDS
 
-    def _care_state(self):
-        return self.budget_id.state
-
-    def _care_initial_state(self):
-        return "draft"
-
-    def _care_states(self):
-        return self.env["care.budget"]._care_states()
-
-    def _care_writable_fields(self, state):
-        return DRAFT_FIELDS if state == "draft" else set()
-
-    def _care_create_fields(self):
-        return DRAFT_FIELDS | {"budget_id"}
+    def _locked_message(self):
+        return self.env._("The objectives of a submitted budget are locked.")

@@ -361,8 +361,8 @@ class CareEvaluation(models.Model):
     def _gather(self):
         """The raw figures of the period, keyed by ``(kind, key)``: ``('line', line id)``, ``('tier', tier
         id or 0)``, ``('activity', activity id)``, ``('customer', partner id)``, ``('plan', 0)``; and
-        ``'company'``: the figures of all the company's customers. Four aggregate queries, whatever the
-        size of the plan."""
+        ``'company'``: the figures of all the company's customers; ``'control'``: the control source and
+        CUPED θ. Five aggregate queries, whatever the size of the plan."""
         self.ensure_one()
         self.env["care.budget.report"]._flush_sources()
         for model in ("account.move", "care.feedback", "res.partner"):
@@ -395,10 +395,12 @@ class CareEvaluation(models.Model):
             tier_id = key if kind == "tier" else (line_tiers[key] or None) if kind == "line" else None
             bought_before, retained = control.get(tier_id, (0, 0)) if tier_id is not None else control_all
             figures.update(control_bought_before=bought_before, control_retained=retained)
-        theta, by_group = self._incrementality(self.env.execute_query(SQL("%s %s", ctes, self._customer_query())))
+        source, theta, by_group = self._incrementality(
+            self.env.execute_query(SQL("%s %s", ctes, self._customer_query())),
+        )
         for key, figures in by_group.items():
             raw.setdefault(key, dict(RAW_ZERO))["incrementality"] = figures
-        raw["control"] = {"control_source": "matched", "cuped_theta": theta}
+        raw["control"] = {"control_source": source, "cuped_theta": theta}
         (company_row,) = self.env.execute_query(SQL("%s %s", ctes, self._company_query()))
         raw["company"] = dict(zip(
             ["customers_active", "revenue", "revenue_before", "bought_before", "retained", *FEEDBACK_RAW], company_row,
@@ -406,13 +408,17 @@ class CareEvaluation(models.Model):
         return raw
 
     def _incrementality(self, rows):
-        """(CUPED θ, ``{(kind, key): Incrementality}``) of the served customers of each group against the
-        customers not served, from the rows of :meth:`_customer_query` (formulas: ``incrementality``)."""
+        """(control source, CUPED θ, ``{(kind, key): Incrementality}``) of the served customers of each group
+        against the customers not served, or the plan's holdout if it has one, from the rows of
+        :meth:`_customer_query` (formulas: ``incrementality``)."""
+        holdout = any(row[-1] for row in rows)
         served_in, control = defaultdict(list), []
-        for partner_id, tier_id, stage, revenue_before, revenue, bought_before, bought, line_ids, activity_ids in rows:
+        for partner_id, tier_id, stage, revenue_before, revenue, bought_before, bought, line_ids, activity_ids, \
+                held_out in rows:
             customer = incrementality.Customer(tier_id, stage, revenue_before, revenue, bought_before, bought)
             if line_ids is None:
-                control.append(customer)
+                if held_out or not holdout:
+                    control.append(customer)
                 continue
             for key in [("plan", 0), ("tier", tier_id or 0), ("customer", partner_id),
                         *(("line", line_id) for line_id in line_ids),
@@ -421,8 +427,9 @@ class CareEvaluation(models.Model):
         pool = control + served_in[("plan", 0)]
         cuts, theta = incrementality.revenue_cuts(pool), incrementality.cuped_theta(pool)
         strata = incrementality.ControlStrata(control, cuts, theta)
-        return theta, {key: incrementality.incrementality(served, cuts, theta, strata)
-                       for key, served in served_in.items()}
+        return "holdout" if holdout else "matched", theta, {
+            key: incrementality.incrementality(served, cuts, theta, strata) for key, served in served_in.items()
+        }
 
     def _evaluated_lines(self):
         """The plan's lines whose period meets the evaluated one."""
@@ -596,8 +603,9 @@ class CareEvaluation(models.Model):
 
     def _customer_query(self):
         """Per customer of ``start_segment``: its tier and stage at the start of the period, its revenue and
-        whether it bought in the period before and in the period, and the lines and activities that served it
-        (NULL: not served)."""
+        whether it bought in the period before and in the period, the lines and activities that served it
+        (NULL: not served), and whether one of the plan's holdouts holds it out."""
+        held_out = self.env["care.budget.holdout"]._fields["partner_ids"]
         return SQL(
             """
             , served AS (
@@ -607,11 +615,15 @@ class CareEvaluation(models.Model):
             )
             SELECT ss.partner_id, ss.tier_id, ss.stage, COALESCE(s.revenue_before, 0)::float,
                    COALESCE(s.revenue, 0)::float, COALESCE(s.bought_before, FALSE), COALESCE(s.bought, FALSE),
-                   sv.line_ids, sv.activity_ids
+                   sv.line_ids, sv.activity_ids,
+                   EXISTS (SELECT 1 FROM %(relation)s rel JOIN care_budget_holdout h ON h.id = rel.%(holdout)s
+                            WHERE h.budget_id = %(budget_id)s AND rel.%(partner)s = ss.partner_id) AS held_out
               FROM start_segment ss
          LEFT JOIN sales s ON s.partner_id = ss.partner_id
          LEFT JOIN served sv ON sv.partner_id = ss.partner_id
             """,
+            relation=SQL.identifier(held_out.relation), holdout=SQL.identifier(held_out.column1),
+            partner=SQL.identifier(held_out.column2), budget_id=self.budget_id.id,
         )
 
     def _company_query(self):
@@ -697,10 +709,12 @@ class CareEvaluation(models.Model):
             counts[result.recommendation] += 1
         labels = dict(self._fields["recommendation"]._description_selection(self.env))
         message = self.env._(
-            "Evaluation %(evaluation)s confirmed: ROI %(roi)s%%, retention of served customers %(served)s%% against "
-            "%(control)s%%; lines to %(counts)s.",
-            evaluation=self.name, roi=round(self.roi, 1), served=round(self.retention_served, 1),
-            control=round(self.retention_control, 1),
+            "Evaluation %(evaluation)s confirmed: incremental ROI %(roi)s%% (90%% interval %(low)s%% to %(high)s%%, "
+            "%(evidence)s; raw ROI %(raw)s%%), incremental retention %(lift)s points; lines to %(counts)s.",
+            evaluation=self.name, roi=round(self.incremental_roi, 1), low=round(self.incremental_roi_low, 1),
+            high=round(self.incremental_roi_high, 1), raw=round(self.roi, 1),
+            evidence=dict(self._fields["evidence"]._description_selection(self.env)).get(self.evidence, "-").lower(),
+            lift=round(self.incremental_retention, 1),
             counts=", ".join(f"{labels[key].lower()}: {count}" for key, count in sorted(counts.items())) or "-",
         )
         self.budget_id.message_post(body=message)

@@ -3,7 +3,7 @@ from typing import NamedTuple
 from odoo import api, fields, models
 
 from .. import incrementality
-from ..tools import safe_ratio
+from ..tools import money_formatter, safe_ratio
 
 RECOMMENDATIONS = [
     ("increase", "Increase"),
@@ -41,9 +41,10 @@ class CareEvaluationMetrics(models.AbstractModel):
     """The figures of an evaluation (效果评估) for one group of spending: a whole plan, or one of its
     budget lines, customer tiers or activity types.
 
-    Every formula is in :meth:`_derive_metrics` and every recommendation rule in :meth:`_recommend`;
-    the raw figures they start from are gathered by ``care.evaluation._gather``. With P the evaluated
-    period and B the period of the same length just before it:
+    The raw figures are derived in :meth:`_derive_metrics` from the sums ``care.evaluation._gather``
+    gathers; the incremental ones (what the spending added against a control group, with 90 % intervals)
+    and the recommendation rules come from the ``incrementality`` module, :meth:`_recommend` words them.
+    With P the evaluated period and B the period of the same length just before it, the raw figures:
 
     - spend = actual + committed spending of the group dated in P (the Budget Analysis figures);
     - served customers: distinct customers with approved or posted care expenses of the group in P;
@@ -58,6 +59,8 @@ class CareEvaluationMetrics(models.AbstractModel):
     - CLV change = uplift × 365.25 / days of P × gross margin % × expected relationship years;
     - ROI = (uplift × gross margin % − spend) / spend; cost per retained customer = spend / served
       customers retained.
+
+    They are kept, labelled raw, beside the incremental figures that decide.
     """
 
     _name = "care.evaluation.metrics"
@@ -243,13 +246,41 @@ class CareEvaluationMetrics(models.AbstractModel):
     retention_evidence = fields.Selection(
         EVIDENCE, readonly=True, help="As the revenue evidence, for the incremental retention.",
     )
+    # the 90 % intervals as one would write them, "low to high"
+    did_interval = fields.Char(string="DiD 90% Interval", compute="_compute_intervals",
+                               help="DiD per customer, low to high end of its 90 % interval.")
+    incremental_interval = fields.Char(string="90% Interval", compute="_compute_intervals",
+                                       help="Incremental revenue per customer, low to high end of its 90 % interval.")
+    incremental_roi_interval = fields.Char(string="ROI 90% Interval", compute="_compute_intervals",
+                                           help="Incremental ROI at the low and the high end of the revenue interval.")
+    incremental_retention_interval = fields.Char(string="Retention 90% Interval", compute="_compute_intervals",
+                                                 help="Incremental retention, low to high end of its 90 % interval.")
     recommendation = fields.Selection(RECOMMENDATIONS, readonly=True)
     recommendation_reason = fields.Char(string="Why", readonly=True)
+
+    @api.depends("did_low", "did_high", "incremental_low", "incremental_high", "incremental_roi_low",
+                 "incremental_roi_high", "incremental_retention_low", "incremental_retention_high", "currency_id")
+    @api.depends_context("lang")
+    def _compute_intervals(self):
+        for record in self:
+            money = money_formatter(self.env, record.currency_id) if record.currency_id else str
+            record.did_interval = self.env._("%(low)s to %(high)s", low=money(record.did_low),
+                                             high=money(record.did_high))
+            record.incremental_interval = self.env._("%(low)s to %(high)s", low=money(record.incremental_low),
+                                                     high=money(record.incremental_high))
+            record.incremental_roi_interval = self.env._(
+                "%(low)s%% to %(high)s%%", low=round(record.incremental_roi_low, 1),
+                high=round(record.incremental_roi_high, 1))
+            record.incremental_retention_interval = self.env._(
+                "%(low)s to %(high)s points", low=round(record.incremental_retention_low, 1),
+                high=round(record.incremental_retention_high, 1))
 
     @api.model
     def _metric_fields(self):
         """Names of the figures above, which only Compute writes."""
-        return set(self.env["care.evaluation.metrics"]._fields) - {"id", "display_name", "currency_id"}
+        return {fname for fname, field in self.env["care.evaluation.metrics"]._fields.items() if field.store} - {
+            "id", "currency_id",
+        }
 
     # ------------------------------------------------------------
     # BUSINESS METHODS: the formulas

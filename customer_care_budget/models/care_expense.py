@@ -183,6 +183,20 @@ class CareExpense(models.Model):
         "and amount within a day).",
     )
     duplicate_user_id = fields.Many2one("res.users", string="Duplicate Confirmed By", readonly=True, copy=False)
+    holdout_id = fields.Many2one(
+        "care.budget.holdout",
+        string="Held Out By",
+        compute="_compute_holdout_id",
+        help="The holdout of a running plan that keeps this customer unserved (by this activity) as the control "
+        "group of its evaluations: a Manager must confirm an expense on it with a reason.",
+    )
+    holdout_reason = fields.Text(
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Why a Manager let care money reach a customer a plan holds out as its control group.",
+    )
+    holdout_user_id = fields.Many2one("res.users", string="Holdout Confirmed By", readonly=True, copy=False)
     twin_id = fields.Many2one(
         "care.expense",
         string="Possible Duplicate",
@@ -290,6 +304,11 @@ class CareExpense(models.Model):
     def _compute_payment_status(self):
         for expense in self:
             expense.payment_status = PAYMENT_STATUS.get(expense.move_id.payment_state, "not_paid")
+
+    @api.depends("partner_id", "care_activity_type_id", "date", "company_id")
+    def _compute_holdout_id(self):
+        for expense in self:
+            expense.holdout_id = expense._find_holdout()
 
     @api.depends("user_id", "partner_id", "currency_id", "amount", "date")
     def _compute_twin_id(self):
@@ -423,6 +442,10 @@ class CareExpense(models.Model):
         self.ensure_one()
         return self._open_reason_wizard("duplicate")
 
+    def action_confirm_holdout(self):
+        self.ensure_one()
+        return self._open_reason_wizard("holdout")
+
     # ------------------------------------------------------------
     # APPROVAL (OCA tier validation)
     # ------------------------------------------------------------
@@ -506,7 +529,7 @@ class CareExpense(models.Model):
     def _reset_values(self):
         # a decision taken on what was submitted does not carry over to what the requester changes next
         return {"override_reason": False, "override_user_id": False, "duplicate_reason": False,
-                "duplicate_user_id": False}
+                "duplicate_user_id": False, "holdout_reason": False, "holdout_user_id": False}
 
     def _check_can_post(self):
         if not self.env.user.has_group("customer_care_budget.group_care_accountant"):
@@ -569,6 +592,7 @@ class CareExpense(models.Model):
             self._policy_tier_allowed,
             self._policy_annual_allowance,
             self._policy_duplicate,
+            self._policy_holdout,
         )
         return [error for rule in rules if (error := rule())]
 
@@ -663,6 +687,19 @@ class CareExpense(models.Model):
             )
         return None
 
+    def _policy_holdout(self):
+        if self.holdout_reason:
+            return None
+        holdout = self._find_holdout()
+        if holdout:
+            return self.env._(
+                "%(customer)s is held out of %(budget)s (%(holdout)s) as the control group of its evaluations: a "
+                "Manager must confirm the expense with a reason.",
+                customer=self.partner_id.commercial_partner_id.name, budget=holdout.budget_id.name,
+                holdout=holdout.display_name,
+            )
+        return None
+
     # ------------------------------------------------------------
     # BUSINESS METHODS: budget control
     # ------------------------------------------------------------
@@ -696,6 +733,15 @@ class CareExpense(models.Model):
             ("date", "<=", self.date + timedelta(days=1)),
             ("state", "in", ("submitted", "approved", "posted")),
         ], limit=1)
+
+    def _find_holdout(self):
+        """The first holdout of a plan running on the expense's date that holds its customer out of its activity."""
+        self.ensure_one()
+        if not (self.partner_id and self.date):
+            return self.env["care.budget.holdout"]
+        return self.env["care.budget.holdout"]._covering(
+            self.partner_id.commercial_partner_id, self.care_activity_type_id, self.date, self.company_id,
+        )[:1]
 
     def _annual_allowance(self):
         partner = self.partner_id.with_company(self.company_id)
@@ -807,6 +853,17 @@ class CareExpense(models.Model):
         })
         self.message_post(body=self.env._("Confirmed as no duplicate by %(user)s: %(reason)s",
                                           user=self.env.user.name, reason=reason))
+
+    def _confirm_holdout(self, reason):
+        self._check_manager_decision(self.env._("confirm care for a held-out customer"))
+        self._check_state(("draft", "submitted"), self.env._("Only an expense not yet approved can be confirmed."))
+        workflow(self).with_context(skip_validation_check=True).write({
+            "holdout_reason": reason, "holdout_user_id": self.env.uid,
+        })
+        self.message_post(body=self.env._(
+            "Care for a customer held out by %(holdout)s confirmed by %(user)s: %(reason)s",
+            holdout=self._find_holdout().display_name or "-", user=self.env.user.name, reason=reason,
+        ))
 
     # ------------------------------------------------------------
     # BUSINESS METHODS: accounting

@@ -320,10 +320,13 @@ class ResPartner(models.Model):
         """Ask each customer's account manager (else the current user) to act, with the churn signal
         and the budget line to spend on."""
         retention = self.env.ref("customer_care_budget.mail_activity_care_retention")
+        today = fields.Date.context_today(self)
+        # customers a running plan holds out stay unserved: they are its control group
+        held_out = self.env["care.budget.holdout"]._covering(self.commercial_partner_id, None, today, self.env.company)
         customers = self.commercial_partner_id.filtered(  # one open retention action per customer is enough
             lambda customer: retention not in customer.activity_ids.activity_type_id
-        )
-        lines = self.env["care.budget.line"]._suggest_for_customers(customers, fields.Date.context_today(self))
+        ) - held_out.partner_ids
+        lines = self.env["care.budget.line"]._suggest_for_customers(customers, today)
         for customer in customers:
             line = lines[customer]
             note = self.env._(
@@ -344,7 +347,11 @@ class ResPartner(models.Model):
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "message": self.env._("Retention activities scheduled for %(count)s customers.", count=len(customers)),
+                "message": self.env._(
+                    "Retention activities scheduled for %(count)s customers (%(held_out)s held out as control "
+                    "groups left alone).",
+                    count=len(customers), held_out=len(self.commercial_partner_id & held_out.partner_ids),
+                ),
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }

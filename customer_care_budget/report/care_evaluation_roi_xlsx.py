@@ -25,17 +25,25 @@ class CareEvaluationRoiXlsx(models.AbstractModel):
             (self.env._("Spend"), 13),
             (self.env._("Revenue Before"), 14),
             (self.env._("Revenue"), 14),
-            (self.env._("Uplift"), 14),
+            (self.env._("Raw Uplift"), 14),
             (self.env._("CSAT"), 7),
             (self.env._("NPS"), 7),
-            (self.env._("CLV Change"), 13),
-            (self.env._("ROI (%)"), 9),
+            (self.env._("Raw CLV Change"), 13),
+            (self.env._("Raw ROI (%)"), 9),
+            (self.env._("Served, Matched"), 9),
+            (self.env._("Control Customers"), 9),
+            (self.env._("Incremental Revenue"), 14),
+            (self.env._("Per Customer, 90% Low"), 12),
+            (self.env._("Per Customer, 90% High"), 12),
+            (self.env._("Incremental ROI (%)"), 11),
+            (self.env._("Evidence"), 14),
             (self.env._("Recommendation"), 14),
         ]
 
-    def _figure_cells(self, result, formats, recommendations, total=False):
+    def _figure_cells(self, result, formats, labels, total=False):
         money = formats["total_money" if total else "money"]
         number = formats["total_percent" if total else "percent"]
+        text = formats["total" if total else "text"]
         return [
             (result.spend, money),
             (result.revenue_before, money),
@@ -45,12 +53,20 @@ class CareEvaluationRoiXlsx(models.AbstractModel):
             (result.nps if result.nps_count else None, number),
             (result.clv_change, money),
             (result.roi, number),
-            (recommendations.get(result.recommendation), formats["total" if total else "text"]),
+            (result.served_matched, formats["int"]),
+            (result.control_matched, formats["int"]),
+            (result.incremental_revenue, money),
+            (result.incremental_low, money),
+            (result.incremental_high, money),
+            (result.incremental_roi, number),
+            (labels["evidence"].get(result.evidence), text),
+            (labels["recommendation"].get(result.recommendation), text),
         ]
 
     def _write_evaluation_sheet(self, workbook, evaluation, formats):
         sheet = self._add_sheet(workbook, f"{evaluation.date_from} {evaluation.budget_id.name}")
-        recommendations = dict(evaluation._fields["recommendation"]._description_selection(self.env))
+        labels = {fname: dict(evaluation._fields[fname]._description_selection(self.env))
+                  for fname in ("recommendation", "evidence")}
         stages = dict(self.env["res.partner"]._fields["care_stage"]._description_selection(self.env))
         sheet.write_string(
             0, 0, self.env._("Customer care ROI: %(evaluation)s", evaluation=evaluation.name), formats["title"]
@@ -59,8 +75,11 @@ class CareEvaluationRoiXlsx(models.AbstractModel):
             1,
             0,
             self.env._(
-                "ROI = (uplift x gross margin %(margin)s%% - spend) / spend; %(state)s",
+                "Incremental ROI = (incremental revenue x gross margin %(margin)s%% - spend) / spend, against "
+                "%(control)s; raw ROI = (uplift x gross margin - spend) / spend; %(state)s",
                 margin=evaluation.gross_margin_pct,
+                control=dict(evaluation._fields["control_source"]._description_selection(self.env)).get(
+                    evaluation.control_source, "-"),
                 state=dict(evaluation._fields["state"]._description_selection(self.env))[evaluation.state],
             ),
             formats["note"],
@@ -92,12 +111,12 @@ class CareEvaluationRoiXlsx(models.AbstractModel):
                     (partner.care_tier_id.name, formats["text"]),
                     (stages.get(partner.care_stage), formats["text"]),
                     (partner.care_clv, formats["money"]),
-                    *self._figure_cells(result, formats, recommendations),
+                    *self._figure_cells(result, formats, labels),
                 ],
             )
             row += 1
         total = [(self.env._("All customers served"), formats["total"])] + [(None, formats["total"])] * 3
-        self._write_row(sheet, row, total + self._figure_cells(evaluation, formats, recommendations, total=True))
+        self._write_row(sheet, row, total + self._figure_cells(evaluation, formats, labels, total=True))
         row += 2
         sheet.write_string(row, 0, self.env._("By tier"), formats["title"])
         for result in evaluation.tier_result_ids.sorted(lambda result: result.tier_id.sequence):
@@ -107,5 +126,5 @@ class CareEvaluationRoiXlsx(models.AbstractModel):
                 row,
                 [(result.display_name, formats["text"])]
                 + [(None, formats["text"])] * 3
-                + self._figure_cells(result, formats, recommendations),
+                + self._figure_cells(result, formats, labels),
             )

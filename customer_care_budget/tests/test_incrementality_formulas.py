@@ -13,6 +13,7 @@ from odoo.addons.customer_care_budget.incrementality import (
     incremental_roi,
     incrementality,
     matched_effect,
+    pick_holdout,
     recommend,
     revenue_cuts,
     stratum,
@@ -152,3 +153,13 @@ class TestIncrementalityFormulas(BaseCase):
         self.assertEqual(decide(roi=-50.0, high=-20.0), ("reduce", "reduce"), "its top reaches the stop threshold")
         self.assertEqual(decide(roi=-50.0, low=-150.0, high=19.9), ("reduce", "reduce"))
         self.assertEqual(decide(roi=-50.0, low=-150.0, high=60.0), ("keep", "not_enough_evidence"))
+
+    def test_a_holdout_pick_is_reproducible(self):
+        candidates = list(range(100, 140))
+        picked = pick_holdout(candidates, 25.0, seed=20261203)
+        self.assertEqual(len(picked), 10)
+        self.assertEqual(pick_holdout(reversed(candidates), 25.0, seed=20261203), picked, "order does not matter")
+        self.assertNotEqual(pick_holdout(candidates, 25.0, seed=7), picked)
+        self.assertTrue(set(picked) <= set(candidates))
+        self.assertEqual(len(pick_holdout(candidates, 10.0, seed=1)), 4)
+        self.assertEqual(pick_holdout([], 10.0, seed=1), [])

@@ -248,5 +248,13 @@ class TestXlsxReports(EvaluationCommon):
         self.assertEqual(rows[-1][4], self.evaluation.spend)
         self.assertAlmostEqual(sum(row[4] for row in customers.values()), self.evaluation.spend)
         self.assertAlmostEqual(rows[-1][11], self.evaluation.roi)
+        header = [cell.value for cell in sheet[4]]
+        self.assertEqual(header[12:20], ["Served, Matched", "Control Customers", "Incremental Revenue",
+                                         "Per Customer, 90% Low", "Per Customer, 90% High", "Incremental ROI (%)",
+                                         "Evidence", "Recommendation"])
+        self.assertEqual(list(rows[-1][12:15]), [self.evaluation.served_matched, self.evaluation.control_matched,
+                                                 self.evaluation.incremental_revenue])
+        self.assertAlmostEqual(rows[-1][17], self.evaluation.incremental_roi)
+        self.assertEqual(rows[-1][18], "Too Few Customers")
         tiers = [row for row in sheet.iter_rows(min_row=4 + len(rows) + 3, values_only=True) if row[0]]
         self.assertEqual({row[0]: row[4] for row in tiers}, {"Key": 2500.0, "Standard": 400.0})

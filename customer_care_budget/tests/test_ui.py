@@ -93,6 +93,7 @@ class TestUi(UiCommon):
         self.assertEqual([fits.state, too_much.state], ["approved", "submitted"], "the list approved what fits")
         plan = self.env["care.budget"].search([("name", "=", "Planned in the tour")])
         self.assertRecordValues(plan, [{"state": "to_approve", "amount_planned": 900.0, "user_id": self.manager.id}])
+        self.assertRecordValues(plan.holdout_ids, [{"tier_id": False, "activity_type_id": False, "share_pct": 20.0}])
         self.assertGreater(len(plan.line_ids), 1, "a line per tier")
         self.assertEqual(set(plan.line_ids.mapped("date_from")), {date(2099, 1, 1)})
         self.assertEqual(expense.state, "approved")

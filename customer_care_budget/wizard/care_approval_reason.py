@@ -7,7 +7,8 @@ from ..models.tier_review import CARE_MODELS
 
 class CareApprovalReason(models.TransientModel):
     """Asks the reason of a decision on a budget plan or an expense: a rejection, an over-budget
-    override or a confirmed duplicate; the record then records it and logs it in its chatter."""
+    override, a confirmed duplicate or care for a held-out customer; the record then records it and logs it
+    in its chatter."""
 
     _name = "care.approval.reason"
     _description = "Reason for a Customer Care Decision"
@@ -22,6 +23,7 @@ class CareApprovalReason(models.TransientModel):
             ("reject", "Reject"),
             ("override", "Approve over Budget"),
             ("duplicate", "Confirm No Duplicate"),
+            ("holdout", "Confirm Held-Out Customer"),
         ],
         required=True,
         readonly=True,
@@ -45,7 +47,9 @@ class CareApprovalReason(models.TransientModel):
         if self.reason_type == "reject":
             records._reject(reason)
         elif records._name == "care.expense" and len(records) == 1:
-            {"override": records._grant_override, "duplicate": records._confirm_duplicate}[self.reason_type](reason)
+            {"override": records._grant_override, "duplicate": records._confirm_duplicate,
+             "holdout": records._confirm_holdout}[self.reason_type](reason)
         else:
-            raise UserError(self.env._("Overrides and duplicate confirmations are decided one expense at a time."))
+            raise UserError(self.env._(
+                "Overrides, duplicate and holdout confirmations are decided one expense at a time."))
         return {"type": "ir.actions.act_window_close"}

@@ -2,7 +2,7 @@ import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_utils";
 import { openMenu, pick } from "@customer_care_budget/../tests/tours/care_tour_utils";
 
-// The care manager's planning journey: a new plan with a KPI target, its gift money allocated by tier,
+// The care manager's planning journey: a new plan with a KPI target and a holdout, its gift money allocated by tier,
 // submitted; then an account manager's expense approved from its form, and the two others from the list at
 // once, the summary naming the one the budget refused.
 registry.category("web_tour.tours").add("customer_care_planning_tour", {
@@ -52,6 +52,20 @@ registry.category("web_tour.tours").add("customer_care_planning_tour", {
             content: "Target",
             trigger: "div[name=objective_ids] .o_selected_row [name=target] input",
             run: "edit 85",
+        },
+        {
+            content: "Hold out a fifth of the customers as the control group",
+            trigger: ".o_notebook a[name=holdouts]",
+            run: "click",
+        },
+        {
+            trigger: "div[name=holdout_ids] .o_field_x2many_list_row_add a",
+            run: "click",
+        },
+        {
+            content: "Share",
+            trigger: "div[name=holdout_ids] .o_selected_row [name=share_pct] input",
+            run: "edit 20",
         },
         {
             content: "Allocate by Tier (saves the plan first)",

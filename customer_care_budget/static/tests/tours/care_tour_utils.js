@@ -49,7 +49,12 @@ export function pickOnPhone(field, text) {
         },
         {
             trigger: ".modal .o_searchview_input",
-            run: `edit ${text} && press Enter`,
+            run: `edit ${text}`,
+        },
+        {
+            content: "Search the names for it",
+            trigger: ".o_searchview_autocomplete .o-dropdown-item.focus",
+            run: "click",
         },
         {
             trigger: `.modal .o_kanban_record:contains(${text})`,
