@@ -7,6 +7,7 @@
     "author": "customer_care_budget developers",
     "license": "LGPL-3",
     "depends": ["account", "mail", "spreadsheet_dashboard", "base_tier_validation", "report_xlsx"],
+    "external_dependencies": {"python": ["xlsxwriter", "scipy"]},
     "data": [
         "security/customer_care_security.xml",
         "security/ir.model.access.csv",

@@ -4,8 +4,8 @@ from .care_guard_mixin import given_values
 
 
 class CareBudgetDraftPart(models.AbstractModel):
-    """A row a Manager sets on a budget plan while it is a draft (a KPI target, a holdout): created and
-    changed in draft only, locked once the plan is submitted. Each model names its ``budget_id``, the
+    """A row a Manager sets on a budget plan while it is a draft (a KPI target, a holdout): created, changed
+    and deleted in draft only, locked once the plan is submitted. Each model names its ``budget_id``, the
     fields a Manager types in (:meth:`_draft_fields`) and what a late change is told (:meth:`_locked_message`)."""
 
     _name = "care.budget.draft.part"
@@ -17,6 +17,10 @@ class CareBudgetDraftPart(models.AbstractModel):
         budgets = self.env["care.budget"].browse([given_values(self, vals).get("budget_id") for vals in vals_list])
         budgets._check_state("draft", self._locked_message())
         return super().create(vals_list)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_submitted(self):
+        self.budget_id._check_state("draft", self._locked_message())
 
     def _draft_fields(self):
         raise NotImplementedError

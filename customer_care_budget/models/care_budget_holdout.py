@@ -20,12 +20,13 @@ class CareBudgetHoldout(models.Model):
     _description = "Customer Care Holdout Group"
     _inherit = ["care.budget.draft.part"]
     _order = "budget_id, id"
+    _check_company_auto = True
 
     budget_id = fields.Many2one("care.budget", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="budget_id.company_id", store=True, index=True)
     tier_id = fields.Many2one(
-        "care.tier", help="Hold out customers of this tier (their tier when the plan is approved); empty: of every "
-        "tier.",
+        "care.tier", check_company=True,
+        help="Hold out customers of this tier (their tier when the plan is approved); empty: of every tier.",
     )
     activity_type_id = fields.Many2one(
         "care.activity.type", string="Activity",

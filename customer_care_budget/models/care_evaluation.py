@@ -106,7 +106,7 @@ class CareEvaluation(models.Model):
         help="Keep a line below the keep ROI when its served customers were retained this many points better.",
     )
     min_customers = fields.Integer(
-        string="Evidence from (customers)", compute="_compute_from_company", store=True, readonly=False,
+        string="Evidence from (customers)", compute="_compute_min_customers", store=True, readonly=False,
         precompute=True,
         help="Fewest served customers matched and control customers before the incremental figures count as "
         "evidence (from Settings); below it a line is kept and measured.",
@@ -254,6 +254,13 @@ class CareEvaluation(models.Model):
             evaluation.roi_keep_pct = company.care_roi_keep_pct
             evaluation.roi_stop_pct = company.care_roi_stop_pct
             evaluation.retention_lift_keep = company.care_retention_lift_keep
+
+    # its own compute: a new field, computed on an upgrade for the evaluations already there, must not rewrite
+    # the other settings of confirmed ones
+    @api.depends("budget_id")
+    def _compute_min_customers(self):
+        for evaluation in self:
+            company = evaluation.budget_id.company_id or self.env.company
             evaluation.min_customers = company.care_evaluation_min_customers
 
     # ------------------------------------------------------------
@@ -361,8 +368,9 @@ class CareEvaluation(models.Model):
     def _gather(self):
         """The raw figures of the period, keyed by ``(kind, key)``: ``('line', line id)``, ``('tier', tier
         id or 0)``, ``('activity', activity id)``, ``('customer', partner id)``, ``('plan', 0)``; and
-        ``'company'``: the figures of all the company's customers; ``'control'``: the control source and
-        CUPED θ. Five aggregate queries, whatever the size of the plan."""
+        ``'company'``: the figures of all the company's customers; ``'customers'``: the rows of
+        :meth:`_customer_query`, for the incremental figures. Five aggregate queries, whatever the size of
+        the plan."""
         self.ensure_one()
         self.env["care.budget.report"]._flush_sources()
         for model in ("account.move", "care.feedback", "res.partner"):
@@ -395,12 +403,7 @@ class CareEvaluation(models.Model):
             tier_id = key if kind == "tier" else (line_tiers[key] or None) if kind == "line" else None
             bought_before, retained = control.get(tier_id, (0, 0)) if tier_id is not None else control_all
             figures.update(control_bought_before=bought_before, control_retained=retained)
-        source, theta, by_group = self._incrementality(
-            self.env.execute_query(SQL("%s %s", ctes, self._customer_query())),
-        )
-        for key, figures in by_group.items():
-            raw.setdefault(key, dict(RAW_ZERO))["incrementality"] = figures
-        raw["control"] = {"control_source": source, "cuped_theta": theta}
+        raw["customers"] = self.env.execute_query(SQL("%s %s", ctes, self._customer_query()))
         (company_row,) = self.env.execute_query(SQL("%s %s", ctes, self._company_query()))
         raw["company"] = dict(zip(
             ["customers_active", "revenue", "revenue_before", "bought_before", "retained", *FEEDBACK_RAW], company_row,
@@ -408,27 +411,43 @@ class CareEvaluation(models.Model):
         return raw
 
     def _incrementality(self, rows):
-        """(control source, CUPED θ, ``{(kind, key): Incrementality}``) of the served customers of each group
-        against the customers not served, or the plan's holdout if it has one, from the rows of
-        :meth:`_customer_query` (formulas: ``incrementality``)."""
+        """(control source, CUPED θ, ``{(kind, key): Incrementality}``) of the served customers of each group,
+        from the rows of :meth:`_customer_query` (formulas: ``incrementality``). The control group is the
+        customers the plan did not serve; with holdouts, the customers held out of what the group is: of its
+        activity (lines, activities) or of every activity (plan, tiers, customers)."""
+        line_activities = {line.id: line.activity_type_id.id for line in self._evaluated_lines()}
         holdout = any(row[-1] for row in rows)
-        served_in, control = defaultdict(list), []
-        for partner_id, tier_id, stage, revenue_before, revenue, bought_before, bought, line_ids, activity_ids, \
-                held_out in rows:
-            customer = incrementality.Customer(tier_id, stage, revenue_before, revenue, bought_before, bought)
-            if line_ids is None:
-                if held_out or not holdout:
-                    control.append(customer)
-                continue
-            for key in [("plan", 0), ("tier", tier_id or 0), ("customer", partner_id),
-                        *(("line", line_id) for line_id in line_ids),
-                        *(("activity", activity_id) for activity_id in activity_ids)]:
-                served_in[key].append(customer)
-        pool = control + served_in[("plan", 0)]
+        customers = [incrementality.Customer(*row[1:7]) for row in rows]
+        pool = [customer for customer, row in zip(customers, rows) if row[7] is not None or not holdout or row[-1]]
         cuts, theta = incrementality.revenue_cuts(pool), incrementality.cuped_theta(pool)
-        strata = incrementality.ControlStrata(control, cuts, theta)
+        served_in, controls = defaultdict(list), defaultdict(list)
+        for (key, customer), row in zip(incrementality.stratified(customers, cuts), rows):
+            partner_id, tier_id, line_ids, activity_ids, held_out_of = row[0], row[1], row[7], row[8], row[-1]
+            if line_ids is None:
+                scopes = held_out_of if holdout else [0]
+                # held out of every activity (0): the control of each one too, counted once
+                for scope in [0] if 0 in scopes else scopes:
+                    controls[scope].append((key, customer))
+                continue
+            for group in [("plan", 0), ("tier", tier_id or 0), ("customer", partner_id),
+                          *(("line", line_id) for line_id in line_ids),
+                          *(("activity", activity_id) for activity_id in activity_ids)]:
+                served_in[group].append((key, customer))
+        strata = {}
+
+        def control_of(scope):
+            if scope not in strata:
+                strata[scope] = incrementality.ControlStrata(controls[scope] + (controls[0] if scope else []), theta)
+            return strata[scope]
+
+        def scope_of(kind, key):
+            if not holdout:
+                return 0
+            return key if kind == "activity" else line_activities.get(key, 0) if kind == "line" else 0
+
         return "holdout" if holdout else "matched", theta, {
-            key: incrementality.incrementality(served, cuts, theta, strata) for key, served in served_in.items()
+            group: incrementality.incrementality(served, theta, control_of(scope_of(*group)))
+            for group, served in served_in.items()
         }
 
     def _evaluated_lines(self):
@@ -604,7 +623,7 @@ class CareEvaluation(models.Model):
     def _customer_query(self):
         """Per customer of ``start_segment``: its tier and stage at the start of the period, its revenue and
         whether it bought in the period before and in the period, the lines and activities that served it
-        (NULL: not served), and whether one of the plan's holdouts holds it out."""
+        (NULL: not served), and the activities the plan's holdouts hold it out of (0: all of them)."""
         held_out = self.env["care.budget.holdout"]._fields["partner_ids"]
         return SQL(
             """
@@ -616,8 +635,9 @@ class CareEvaluation(models.Model):
             SELECT ss.partner_id, ss.tier_id, ss.stage, COALESCE(s.revenue_before, 0)::float,
                    COALESCE(s.revenue, 0)::float, COALESCE(s.bought_before, FALSE), COALESCE(s.bought, FALSE),
                    sv.line_ids, sv.activity_ids,
-                   EXISTS (SELECT 1 FROM %(relation)s rel JOIN care_budget_holdout h ON h.id = rel.%(holdout)s
-                            WHERE h.budget_id = %(budget_id)s AND rel.%(partner)s = ss.partner_id) AS held_out
+                   ARRAY(SELECT COALESCE(h.activity_type_id, 0)
+                           FROM %(relation)s rel JOIN care_budget_holdout h ON h.id = rel.%(holdout)s
+                          WHERE h.budget_id = %(budget_id)s AND rel.%(partner)s = ss.partner_id) AS held_out_of
               FROM start_segment ss
          LEFT JOIN sales s ON s.partner_id = ss.partner_id
          LEFT JOIN served sv ON sv.partner_id = ss.partner_id
@@ -659,23 +679,27 @@ class CareEvaluation(models.Model):
         """Write the figures of the ``raw`` groups: the result rows in one statement, whatever their number."""
         self.ensure_one()
         company = raw.pop("company")
-        control = raw.pop("control")
+        source, theta, by_group = self._incrementality(raw.pop("customers"))
+        for key, figures in by_group.items():
+            raw.setdefault(key, dict(RAW_ZERO))["incrementality"] = figures
         results = self.env["care.evaluation.result"]
         evaluation = workflow(self)
         evaluation._clear_results()
         plan = raw.pop(("plan", 0), dict(RAW_ZERO))
         # what every row shares, read once: thousands of rows (one per customer served)
         settings = EvaluationSettings.of(self)
+        reasons = results._recommendation_reasons()
         common = {"evaluation_id": self.id, "company_id": self.company_id.id, "currency_id": self.currency_id.id}
         insert_rows(results, [
             {**common, "kind": kind, results._key_field(kind): key or None,
-             **results._derive_metrics(figures, settings)}
+             **results._derive_metrics(figures, settings, reasons)}
             for (kind, key), figures in sorted(raw.items(), key=lambda item: (item[0][0], item[0][1]))
         ])
         self.invalidate_recordset(RESULT_LISTS)
         evaluation.write({
-            **self._derive_metrics(plan, settings),
-            **control,
+            **self._derive_metrics(plan, settings, reasons),
+            "control_source": source,
+            "cuped_theta": theta,
             "computed_on": fields.Datetime.now(),
             "customers_active": company["customers_active"],
             "revenue_all": company["revenue"],

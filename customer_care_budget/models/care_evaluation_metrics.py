@@ -287,10 +287,10 @@ class CareEvaluationMetrics(models.AbstractModel):
     # ------------------------------------------------------------
 
     @api.model
-    def _derive_metrics(self, raw, evaluation):
+    def _derive_metrics(self, raw, evaluation, reasons=None):
         """All the figures of a group from its ``raw`` figures (see ``care.evaluation._gather``: sums, and its
         ``incrementality``), with the margin, relationship years, period, thresholds and minimum of customers
-        of ``evaluation`` (a record, or its :class:`EvaluationSettings`)."""
+        of ``evaluation`` (a record, or its :class:`EvaluationSettings`); ``reasons``: see :meth:`_recommend`."""
         margin = evaluation.gross_margin_pct / 100
         spend = raw["spend_actual"] + raw["spend_committed"]
         spent = max(spend, 0.0)  # credit notes may outweigh the spending: no ratio of a negative spend
@@ -334,18 +334,21 @@ class CareEvaluationMetrics(models.AbstractModel):
         }
         compared = raw["served_bought_before"] and raw["control_bought_before"]
         values["retention_lift"] = values["retention_served"] - values["retention_control"] if compared else 0.0
-        values.update(self._incremental_metrics(raw.get("incrementality") or NO_INCREMENTALITY, spent, evaluation))
-        values["recommendation"], values["recommendation_reason"] = self._recommend(values, evaluation)
+        values.update(self._incremental_metrics(raw.get("incrementality") or NO_INCREMENTALITY, spent,
+                                                raw["customers_served"], evaluation))
+        values["recommendation"], values["recommendation_reason"] = self._recommend(values, evaluation, reasons)
         return values
 
     @api.model
-    def _incremental_metrics(self, figures, spent, evaluation):
+    def _incremental_metrics(self, figures, spent, customers_served, evaluation):
         """The incremental figures of an :class:`~..incrementality.Incrementality`: CUPED decides, the DiD
-        shows what the adjustment changed; an interval missing (too few customers) reads as its point."""
+        shows what the adjustment changed; an interval missing (too few customers) reads as its point. The
+        ROI weighs the revenue added to the customers matched against their share of the spend."""
         did, cuped, retention = figures.did, figures.cuped, figures.retention
+        matched_spend = spent * safe_ratio(cuped.served, customers_served)
 
         def roi(effect):
-            return incrementality.incremental_roi(effect * cuped.served, evaluation.gross_margin_pct, spent)
+            return incrementality.incremental_roi(effect * cuped.served, evaluation.gross_margin_pct, matched_spend)
 
         return {
             "served_matched": cuped.served,
@@ -375,9 +378,10 @@ class CareEvaluationMetrics(models.AbstractModel):
         }
 
     @api.model
-    def _recommend(self, values, evaluation):
+    def _recommend(self, values, evaluation, reasons=None):
         """(recommendation, reason in words) of a group's incremental figures: the rules are those of
-        ``incrementality.recommend``, the reason names the numbers and the interval."""
+        ``incrementality.recommend``, the reason (of :meth:`_recommendation_reasons`, or ``reasons`` already
+        translated) names the numbers and the interval."""
         thresholds = incrementality.Thresholds(*(
             getattr(evaluation, fname) for fname in incrementality.Thresholds._fields
         ))
@@ -395,40 +399,42 @@ class CareEvaluationMetrics(models.AbstractModel):
             "increase": thresholds.roi_increase_pct, "keep": thresholds.roi_keep_pct, "stop": thresholds.roi_stop_pct,
             "keep_lift": thresholds.retention_lift_keep, "min": thresholds.min_customers,
         }
-        # translated when chosen: one sentence per result row, thousands of rows
-        reasons = {
-            "nothing_spent": lambda: self.env._(
+        return recommendation, (reasons or self._recommendation_reasons())[rule] % figures
+
+    @api.model
+    def _recommendation_reasons(self):
+        """The reason of each rule of ``incrementality.recommend``, translated once for thousands of result rows:
+        templates of the figures :meth:`_recommend` fills in."""
+        return {
+            "nothing_spent": self.env._(
                 "Nothing was spent in the period (or credit notes cancelled it): no sign the money is needed."),
-            "too_few": lambda: self.env._(
+            "too_few": self.env._(
                 "Not enough evidence, keep and measure: %(served)s customers served matched and %(control)s "
-                "control customers, fewer than %(min)s.", **figures),
-            "increase": lambda: self.env._(
+                "control customers, fewer than %(min)s."),
+            "increase": self.env._(
                 "Incremental ROI %(roi)s%% (90%% interval %(low)s%% to %(high)s%%) reaches %(increase)s%%, the "
-                "added revenue is significant and retention did not suffer (%(lift)s points).", **figures),
-            "not_significant": lambda: self.env._(
+                "added revenue is significant and retention did not suffer (%(lift)s points)."),
+            "not_significant": self.env._(
                 "Not enough evidence, keep and measure: incremental ROI %(roi)s%% reaches %(increase)s%%, but its "
-                "90%% interval (%(low)s%% to %(high)s%%) includes no added revenue at all.", **figures),
-            "retained_worse": lambda: self.env._(
+                "90%% interval (%(low)s%% to %(high)s%%) includes no added revenue at all."),
+            "retained_worse": self.env._(
                 "Incremental ROI %(roi)s%% reaches %(increase)s%%, but served customers were retained worse "
-                "than comparable ones (%(lift)s points).", **figures),
-            "keep": lambda: self.env._(
+                "than comparable ones (%(lift)s points)."),
+            "keep": self.env._(
                 "Incremental ROI %(roi)s%% (90%% interval %(low)s%% to %(high)s%%) reaches %(keep)s%%, not "
-                "%(increase)s%%.", **figures),
-            "lift": lambda: self.env._(
+                "%(increase)s%%."),
+            "lift": self.env._(
                 "Incremental ROI %(roi)s%% is below %(keep)s%%, but served customers were retained %(lift)s "
                 "points better than comparable ones (90%% interval %(lift_low)s to %(lift_high)s, at least "
-                "%(keep_lift)s).", **figures),
-            "stop": lambda: self.env._(
-                "Incremental ROI %(roi)s%%: even the top of its 90%% interval (%(high)s%%) is below %(stop)s%%.",
-                **figures),
-            "reduce": lambda: self.env._(
-                "Incremental ROI %(roi)s%%: the top of its 90%% interval (%(high)s%%) is below %(keep)s%%.",
-                **figures),
-            "not_enough_evidence": lambda: self.env._(
+                "%(keep_lift)s)."),
+            "stop": self.env._(
+                "Incremental ROI %(roi)s%%: even the top of its 90%% interval (%(high)s%%) is below %(stop)s%%."),
+            "reduce": self.env._(
+                "Incremental ROI %(roi)s%%: the top of its 90%% interval (%(high)s%%) is below %(keep)s%%."),
+            "not_enough_evidence": self.env._(
                 "Not enough evidence, keep and measure: incremental ROI %(roi)s%% is below %(keep)s%%, but its "
-                "90%% interval (%(low)s%% to %(high)s%%) reaches it.", **figures),
+                "90%% interval (%(low)s%% to %(high)s%%) reaches it."),
         }
-        return recommendation, reasons[rule]()
 
 
 def _or(value, default):

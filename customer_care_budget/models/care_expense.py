@@ -6,7 +6,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL, format_date
 
 from ..tools import format_period
-from .care_guard_mixin import given_values, record_ids, workflow
+from .care_guard_mixin import given_values, in_workflow, record_ids, workflow
 from .res_partner import CARE_STAGES
 
 # What a user types in a draft expense. Once it is submitted nothing changes but through its actions:
@@ -18,6 +18,11 @@ DRAFT_FIELDS = {
 }
 # Lifecycle stages whose expenses always need a Customer Care Manager among the approvers.
 MANAGER_STAGES = ("lost", "prospect")
+# A Manager's confirmation, and what it was given on: changing that asks for a new one.
+CONFIRMATION_BASIS = {
+    ("holdout_reason", "holdout_user_id"): {"partner_id", "care_activity_type_id", "date"},
+    ("duplicate_reason", "duplicate_user_id"): {"user_id", "partner_id", "currency_id", "amount", "date"},
+}
 # Context key of a new expense form opened from receipts dropped on the kanban: their attachment ids.
 RECEIPTS_KEY = "care_receipt_ids"
 # Payment states of the bill, as the expense shows them.
@@ -339,7 +344,12 @@ class CareExpense(models.Model):
             # the record rule lets a plan's responsible read its expenses, not edit someone else's
             self._check_requester_or_manager(self.env._("edit"))
             self._check_requester(vals)
-        return super().write(vals)
+        res = super().write(vals)
+        stale = {fname: False for confirmation, basis in CONFIRMATION_BASIS.items() if not basis.isdisjoint(vals)
+                 for fname in confirmation}
+        if stale and not in_workflow(self):
+            workflow(self.filtered(lambda expense: any(expense[fname] for fname in stale))).write(stale)
+        return res
 
     def init(self):
         res = super().init()

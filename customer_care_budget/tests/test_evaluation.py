@@ -121,11 +121,10 @@ class TestEvaluation(EvaluationCommon):
         self.assertAlmostEqual(evaluation.roi, 100 * (uplift * MARGIN - spend) / spend)  # -53.45 %
         self.assertAlmostEqual(evaluation.clv_change, uplift * 365.25 / DAYS * MARGIN * 3.0, places=2)
         # strata (tier, stage, band of revenue before: quartile cuts 2,000 / 3,000 / 4,500): A and B (KEY, 4)
-        # have no control customer; G (STD, 1) has F: G's change 700 against F's 0
+        # have no control customer; G (STD, 1) has only F, and one customer is no comparison
         self.assertRecordValues(evaluation, [{
-            "control_source": "matched", "served_matched": 1, "served_unmatched": 2, "control_matched": 1,
-            "did_per_customer": 700.0, "incremental_revenue_did": 700.0, "evidence": "too_few",
-            "recommendation": "keep",
+            "control_source": "matched", "served_matched": 0, "served_unmatched": 3, "control_matched": 0,
+            "did_per_customer": 0.0, "incremental_revenue": 0.0, "evidence": "too_few", "recommendation": "keep",
         }])
         self.assertIn("Not enough evidence", evaluation.recommendation_reason)
 
@@ -157,7 +156,7 @@ class TestEvaluation(EvaluationCommon):
         self.assertRecordValues(self._result("line", self.meal_std_line), [{
             "spend": 400.0, "revenue_uplift": 700.0, "roi": -12.5, "retention_served": 100.0,
             "retention_control": 100.0, "recommendation": "keep",  # STD control: F
-            "served_matched": 1, "did_per_customer": 700.0, "evidence": "too_few",
+            "served_matched": 0, "served_unmatched": 1, "evidence": "too_few",
         }])
         visit = self._result("line", self.visit_line)
         self.assertRecordValues(visit, [{"spend": 0.0, "customers_served": 0, "recommendation": "stop"}])

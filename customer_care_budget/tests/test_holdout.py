@@ -106,6 +106,33 @@ class TestHoldout(CareTestCommon):
             "incremental_revenue_did": 2500.0,
         }])
 
+    def test_a_holdout_of_one_activity_is_the_control_of_that_activity_only(self):
+        evaluation = self.env["care.evaluation"].with_user(self.care_manager).create({"budget_id": self.plan.id})
+        line, tier = self.plan.line_ids, self.tier_key.id
+        served = [(index, tier, "active", 1000.0, 2000.0 + index, True, True, [line.id], [self.gift.id], [])
+                  for index in range(3)]
+        held_out_of_gifts = [(10 + index, tier, "active", 1000.0, 1500.0 + index, True, True, None, None,
+                              [self.gift.id]) for index in range(3)]
+        neither = [(20 + index, tier, "active", 1000.0, 9000.0, True, True, None, None, []) for index in range(3)]
+        source, _theta, groups = evaluation._incrementality(served + held_out_of_gifts + neither)
+        self.assertEqual(source, "holdout")
+        for group in (("line", line.id), ("activity", self.gift.id)):
+            self.assertEqual((groups[group].did.control, groups[group].did.effect), (3, 500.0), group)
+        self.assertEqual(groups[("plan", 0)].did.served, 0, "nobody is held out of every activity")
+
+    def test_a_holdout_is_kept_once_the_plan_is_submitted(self):
+        with self.assertRaisesRegex(UserError, "locked"), self.env.cr.savepoint():
+            self.holdout.with_user(self.care_manager).unlink()
+        self.assertTrue(self.holdout.exists())
+
+    def test_a_confirmation_holds_for_the_customer_it_was_given_for(self):
+        expense = self._expense(100.0, self.held_out[0])
+        expense.with_user(self.care_manager)._confirm_holdout("Asked in writing")
+        expense.write({"partner_id": self.held_out[1].id})
+        self.assertFalse(expense.holdout_reason, "another customer: a new confirmation")
+        with self.assertRaisesRegex(ValidationError, "held out"), self.env.cr.savepoint():
+            expense.action_submit()
+
     def test_access(self):
         self.assertEqual(self.holdout.with_user(self.care_user).share_pct, 50.0, "readable")
         with self.assertRaises(AccessError):

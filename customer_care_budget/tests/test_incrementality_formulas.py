@@ -16,6 +16,7 @@ from odoo.addons.customer_care_budget.incrementality import (
     pick_holdout,
     recommend,
     revenue_cuts,
+    stratified,
     stratum,
 )
 
@@ -29,7 +30,12 @@ def customers(pairs, tier=1, stage="active"):
 
 
 def control_of(rows, cuts=(), theta=1.0):
-    return ControlStrata(rows, list(cuts), theta)
+    return ControlStrata(stratified(rows, list(cuts)), theta)
+
+
+def measure(served, control, theta=1.0):
+    """The incrementality of ``served`` against ``control`` customers, all of one revenue band."""
+    return incrementality(stratified(served, []), theta, control_of(control, theta=theta))
 
 
 class TestIncrementalityFormulas(BaseCase):
@@ -38,7 +44,7 @@ class TestIncrementalityFormulas(BaseCase):
     def test_the_control_grew_just_as_much_nothing_was_added(self):
         served = customers([(1000.0, 2000.0), (1200.0, 2200.0), (800.0, 1800.0)])
         control = customers([(1000.0, 2000.0), (900.0, 1900.0), (1100.0, 2100.0)])
-        figures = incrementality(served, [], 1.0, control_of(control))
+        figures = measure(served, control)
         self.assertAlmostEqual(figures.did.effect, 0.0)
         self.assertEqual((figures.did.low, figures.did.high), (0.0, 0.0), "no spread at all: a zero-width interval")
         raw_uplift = sum(after - before for before, after, *_ in ((c.revenue_before, c.revenue) for c in served))
@@ -49,7 +55,7 @@ class TestIncrementalityFormulas(BaseCase):
     def test_served_grew_and_the_control_fell(self):
         served = customers([(1000.0, 1500.0), (1000.0, 1600.0), (1000.0, 1400.0)])
         control = customers([(1000.0, 800.0), (1000.0, 700.0), (1000.0, 900.0)])
-        estimate = incrementality(served, [], 1.0, control_of(control)).did
+        estimate = measure(served, control).did
         self.assertAlmostEqual(estimate.effect, 700.0)
         self.assertAlmostEqual(estimate.total, 2100.0)
         self.assertEqual(estimate.evidence(3), "significant")
@@ -92,6 +98,15 @@ class TestIncrementalityFormulas(BaseCase):
         self.assertEqual(nobody, Estimate(0.0, None, None, 0, 0, 1), "no division by zero")
         self.assertEqual(nobody.evidence(1), "too_few")
 
+    def test_a_stratum_needs_two_control_customers(self):
+        control = customers([(1000.0, 1500.0)], tier=1) + customers([(1000.0, 900.0), (1000.0, 1100.0)], tier=2)
+        strata = control_of(control)
+        self.assertEqual(set(strata.revenue), {(2, "active", 1)}, "one customer has no spread to compare with")
+        served = stratified(customers([(1000.0, 2000.0)], tier=1) + customers([(1000.0, 1600.0)], tier=2), [])
+        figures = incrementality(served, 1.0, strata)
+        self.assertEqual((figures.did.served, figures.did.unmatched), (1, 1))
+        self.assertAlmostEqual(figures.did.effect, 600.0)
+
     def test_evidence(self):
         self.assertEqual(Estimate(5.0, -1.0, 11.0, 40, 40, 0).evidence(30), "not_significant")
         self.assertEqual(Estimate(5.0, 0.5, 9.5, 40, 40, 0).evidence(30), "significant")
@@ -107,7 +122,7 @@ class TestIncrementalityFormulas(BaseCase):
         served, control = rows[:200], rows[200:]
         theta = cuped_theta(rows)
         self.assertAlmostEqual(theta, np.cov(before, after)[0, 1] / np.var(before, ddof=1))
-        figures = incrementality(served, [], theta, control_of(control, theta=theta))
+        figures = measure(served, control, theta)
         did, cuped = figures.did, figures.cuped
         self.assertLess(cuped.high - cuped.low, (did.high - did.low) / 2)
         self.assertAlmostEqual(cuped.effect, 100.0, delta=30.0)
@@ -120,7 +135,7 @@ class TestIncrementalityFormulas(BaseCase):
     def test_retention_in_points_among_those_who_bought_before(self):
         served = customers([(100.0, 10.0), (100.0, 20.0), (100.0, 0.0), (100.0, 30.0), (0.0, 50.0)])
         control = customers([(100.0, 10.0), (100.0, 0.0), (100.0, 0.0), (100.0, 20.0)])
-        retention = incrementality(served, [], 1.0, control_of(control)).retention
+        retention = measure(served, control).retention
         self.assertEqual(retention.served, 4, "the one who did not buy before does not count")
         self.assertAlmostEqual(retention.effect, 75.0 - 50.0)
 
@@ -143,7 +158,8 @@ class TestIncrementalityFormulas(BaseCase):
         self.assertEqual(decide(roi=99.99), ("keep", "keep"), "at 0.01: still the increase threshold")
         self.assertEqual(decide(roi=99.9), ("keep", "keep"))
         self.assertEqual(decide(roi=300.0, evidence="not_significant"), ("keep", "not_significant"))
-        self.assertEqual(decide(roi=300.0, lift=-0.5), ("keep", "retained_worse"))
+        self.assertEqual(decide(roi=300.0, lift=-0.5, lift_evidence="significant"), ("keep", "retained_worse"))
+        self.assertEqual(decide(roi=300.0, lift=-0.5), ("increase", "increase"), "a lift within chance vetoes nothing")
         self.assertEqual(decide(roi=20.0), ("keep", "keep"))
         self.assertEqual(decide(roi=0.0, high=10.0, lift=8.0, lift_low=5.0, lift_evidence="significant"),
                          ("keep", "lift"))
