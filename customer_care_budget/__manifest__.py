@@ -27,6 +27,7 @@
         "views/care_budget_report_views.xml",
         "wizard/care_approval_reason_views.xml",
         "views/care_expense_views.xml",
+        "views/care_gift_register_views.xml",
         "views/care_feedback_views.xml",
         "views/care_evaluation_views.xml",
         "wizard/care_budget_next_views.xml",

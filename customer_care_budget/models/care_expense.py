@@ -14,7 +14,7 @@ from .res_partner import CARE_STAGES
 # decisions, bills, payment) is set by the application.
 DRAFT_FIELDS = {
     "date", "user_id", "partner_id", "care_activity_type_id", "budget_line_id", "amount", "currency_id",
-    "purpose", "attendees", "payee_type", "vendor_id", "attachment_ids",
+    "purpose", "attendees", "payee_type", "vendor_id", "attachment_ids", "recipient_ids", "person_count",
 }
 # Lifecycle stages whose expenses always need a Customer Care Manager among the approvers.
 MANAGER_STAGES = ("lost", "prospect")
@@ -132,6 +132,21 @@ class CareExpense(models.Model):
     )
     purpose = fields.Text(required=True, help="What the money is for (用途明确).")
     attendees = fields.Char(help="Who took part, on both sides.")
+    recipient_ids = fields.Many2many(
+        "res.partner", "care_expense_recipient_rel", "expense_id", "partner_id", string="Recipients",
+        domain="['|', ('commercial_partner_id', '=', partner_id), ('user_ids.share', '=', False)]",
+        help="Who receives the gift or attends (受礼人): contacts of the customer, and the company's own people. "
+        "Each gets a row of the gifts & hospitality register.",
+    )
+    person_count = fields.Integer(
+        string="Persons", compute="_compute_person_count", store=True, readonly=False, precompute=True,
+        help="How many persons the expense is for, on both sides (at least its recipients): the value per person "
+        "divides by it.",
+    )
+    amount_per_person = fields.Monetary(
+        string="Value per Person", currency_field="company_currency_id", compute="_compute_amount_per_person",
+        store=True, help="Amount in company currency / persons: what each recipient received.",
+    )
     currency_id = fields.Many2one(
         "res.currency",
         required=True,
@@ -215,6 +230,29 @@ class CareExpense(models.Model):
     # ------------------------------------------------------------
 
     _amount_positive = models.Constraint("CHECK(amount > 0)", "The amount of an expense must be positive.")
+    _person_count_positive = models.Constraint(
+        "CHECK(person_count >= 1)", "An expense is for at least one person.",
+    )
+
+    @api.constrains("recipient_ids", "person_count", "partner_id")
+    def _check_recipients(self):
+        for expense in self:
+            strangers = expense.recipient_ids.filtered(
+                lambda person, expense=expense: person.commercial_partner_id != expense.partner_id.commercial_partner_id
+                and not person.sudo().user_ids.filtered(lambda user: not user.share)  # sudo: users of other partners
+            )
+            if strangers:
+                raise ValidationError(self.env._(
+                    "The recipients of %(expense)s must be contacts of %(customer)s or our own people, not "
+                    "%(strangers)s.",
+                    expense=expense.name, customer=expense.partner_id.name,
+                    strangers=", ".join(strangers.mapped("name")),
+                ))
+            if expense.person_count < len(expense.recipient_ids):
+                raise ValidationError(self.env._(
+                    "%(expense)s names %(recipients)s recipients for %(persons)s persons: count every recipient.",
+                    expense=expense.name, recipients=len(expense.recipient_ids), persons=expense.person_count,
+                ))
 
     @api.constrains("currency_id")
     def _check_currency_active(self):
@@ -309,6 +347,16 @@ class CareExpense(models.Model):
     def _compute_payment_status(self):
         for expense in self:
             expense.payment_status = PAYMENT_STATUS.get(expense.move_id.payment_state, "not_paid")
+
+    @api.depends("recipient_ids")
+    def _compute_person_count(self):
+        for expense in self:
+            expense.person_count = max(len(expense.recipient_ids), expense.person_count or 1)
+
+    @api.depends("amount_company", "person_count")
+    def _compute_amount_per_person(self):
+        for expense in self:
+            expense.amount_per_person = expense.amount_company / max(expense.person_count, 1)
 
     @api.depends("partner_id", "care_activity_type_id", "date", "company_id")
     def _compute_holdout_id(self):

@@ -1,4 +1,5 @@
 from . import care_budget_report
+from . import care_gift_register
 from . import care_xlsx_common
 from . import care_budget_xlsx
 from . import care_expense_ledger_xlsx
