@@ -651,6 +651,7 @@ class CareExpense(models.Model):
             self._policy_annual_allowance,
             self._policy_duplicate,
             self._policy_holdout,
+            self._policy_receipt_reused,
         )
         return [error for rule in rules if (error := rule())]
 
@@ -744,6 +745,33 @@ class CareExpense(models.Model):
                 twin=twin.name, amount=self.currency_id.format(self.amount),
             )
         return None
+
+    def _policy_receipt_reused(self):
+        if self.duplicate_reason:
+            return None
+        others = self._receipt_twins()
+        if others:
+            return self.env._(
+                "its receipt is the same file as that of %(others)s (by content, whoever filed it): a Manager must "
+                "confirm it is no duplicate, with a reason.",
+                others=", ".join(others.mapped("name")),
+            )
+        return None
+
+    def _receipt_twins(self):
+        """The other submitted, approved or posted expenses with a receipt of the same content (checksum, as the
+        Expenses app compares them), whoever filed them: of two drafts, the first one submitted passes."""
+        self.ensure_one()
+        checksums = [checksum for checksum in self.attachment_ids.mapped("checksum") if checksum]
+        if not checksums:
+            return self.browse()
+        # sudo: other requesters' receipts are not the requester's to read, and only their expense names show
+        twins = self.env["ir.attachment"].sudo().search([
+            ("res_model", "=", self._name), ("res_id", "!=", self._origin.id), ("checksum", "in", checksums),
+        ])
+        return self.sudo().browse(twins.mapped("res_id")).filtered(
+            lambda other: other.state in ("submitted", "approved", "posted") and other.company_id == self.company_id
+        )
 
     def _policy_holdout(self):
         if self.holdout_reason:

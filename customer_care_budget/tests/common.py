@@ -107,7 +107,7 @@ class CareTestCommon(AccountTestInvoicingCommon):
 
     @classmethod
     def _expense(cls, amount, partner=None, user=None, activity=None, receipt=True, **values):
-        """A draft expense of ``user`` (care_user), dated 2026-06-15, with a receipt attached."""
+        """A draft expense of ``user`` (care_user), dated 2026-06-15, with a receipt of its own attached."""
         expense = cls.env["care.expense"].with_user(user or cls.care_user).create({
             "partner_id": (partner or cls.customer).id,
             "care_activity_type_id": (activity or cls.gift).id,
@@ -118,7 +118,8 @@ class CareTestCommon(AccountTestInvoicingCommon):
         })
         if receipt:
             cls.env["ir.attachment"].create({
-                "name": "receipt.pdf", "raw": b"%PDF receipt", "res_model": "care.expense", "res_id": expense.id,
+                "name": "receipt.pdf", "raw": b"%%PDF receipt %d" % expense.id, "res_model": "care.expense",
+                "res_id": expense.id,
             })
         return expense
 

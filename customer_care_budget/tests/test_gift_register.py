@@ -75,3 +75,21 @@ class TestGiftRegister(CareTestCommon):
                                    [Command.set(other.ids)])
         self.assertFalse(self.env["care.gift.register"].with_user(outsider).search([]))
         self.assertEqual(len(self.env["care.gift.register"].with_user(self.care_manager).search([])), 2)
+
+    def test_the_same_receipt_twice_is_refused_across_requesters(self):
+        mine = self._expense(100.0, receipt=False)
+        theirs = self._expense(120.0, user=self.care_manager_2, receipt=False)
+        for expense in (mine, theirs):
+            self.env["ir.attachment"].create({
+                "name": f"scan-{expense.id}.pdf", "raw": b"%PDF one restaurant bill", "res_model": "care.expense",
+                "res_id": expense.id,
+            })
+        self._submit_and_approve(theirs)
+        with self.assertRaisesRegex(ValidationError, f"same file as that of {theirs.name}"), self.env.cr.savepoint():
+            mine.action_submit()
+        self.assertEqual(mine.state, "draft")
+        mine.with_user(self.care_manager)._confirm_duplicate("Two courses of one dinner, split by the restaurant")
+        mine.action_submit()
+        self.assertEqual(mine.state, "submitted")
+        theirs.with_user(self.care_manager).action_cancel()
+        self.assertFalse(mine._receipt_twins(), "a cancelled expense's receipt is free again")

@@ -116,7 +116,8 @@ class TestUi(UiCommon):
     def _submitted_expense(self, amount):
         expense = self._expense(amount)
         self.env["ir.attachment"].create({
-            "name": "receipt.pdf", "raw": b"%PDF receipt", "res_model": "care.expense", "res_id": expense.id,
+            "name": "receipt.pdf", "raw": b"%%PDF receipt %d" % expense.id, "res_model": "care.expense",
+            "res_id": expense.id,
         })
         expense.with_user(self.account_manager).action_submit()
         return expense
