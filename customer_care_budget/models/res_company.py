@@ -98,6 +98,12 @@ class ResCompany(models.Model):
         help="Fewest served customers matched to a control, and control customers, an evaluation needs before "
         "its incremental figures count as evidence; below it a line is kept and measured.",
     )
+    care_official_category_ids = fields.Many2many(
+        "res.partner.category", "care_company_official_category_rel", "company_id", "category_id",
+        string="Public Official Tags",
+        help="Contacts with one of these tags are treated as public officials or sensitive recipients, as if "
+        "flagged one by one (e.g. a \"State-owned enterprise\" tag).",
+    )
     care_factor_increase_pct = fields.Float(
         string="Increase Factor (%)",
         default=20.0,

@@ -21,6 +21,9 @@ class ResConfigSettings(models.TransientModel):
     care_evaluation_min_customers = fields.Integer(
         related="company_id.care_evaluation_min_customers", readonly=False,
     )
+    care_official_category_ids = fields.Many2many(
+        related="company_id.care_official_category_ids", readonly=False,
+    )
     care_factor_increase_pct = fields.Float(related="company_id.care_factor_increase_pct", readonly=False)
     care_factor_keep_pct = fields.Float(related="company_id.care_factor_keep_pct", readonly=False)
     care_factor_reduce_pct = fields.Float(related="company_id.care_factor_reduce_pct", readonly=False)

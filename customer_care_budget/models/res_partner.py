@@ -26,14 +26,16 @@ CARE_SEGMENT_FIELDS = {
     "care_first_invoice_date", "care_last_invoice_date", "care_frequency", "care_monetary",
     "care_r_score", "care_f_score", "care_m_score", "care_score", "care_clv", "care_churn_risk",
     "care_churn_reason", "care_annual_allowance", "care_segment_history_ids", "care_segment_key",
+    "care_public_official",
 }
 # The segment field a Customer Care Manager may write (account managers record size and need, which are
 # no segment fields); every other one comes from the recompute, the pin wizard or Unpin.
-CARE_MANAGER_FIELDS = {"care_annual_allowance"}
+CARE_MANAGER_FIELDS = {"care_annual_allowance", "care_public_official"}
 CARE_GROUPS = "customer_care_budget.group_care_user,customer_care_budget.group_care_accountant"
 # Segment fields the recompute derives (the pin and the allowance are a Manager's decisions, the history its log).
 CARE_COMPUTED_FIELDS = sorted(CARE_SEGMENT_FIELDS - {
     "care_pinned_tier_id", "care_pin_reason", "care_annual_allowance", "care_segment_history_ids", "care_segment_key",
+    "care_public_official",
 })
 # How the ORM reads an empty company-dependent number or flag
 CARE_EMPTY_AS_ZERO = {"integer": 0, "float": 0.0, "boolean": False}
@@ -195,6 +197,17 @@ class ResPartner(models.Model):
         "Set by a Customer Care Manager.",
         groups=CARE_GROUPS,
     )
+    care_public_official = fields.Boolean(
+        string="Public Official",
+        tracking=True,
+        help="A public official or a state-owned enterprise's staff (公职人员): gifts and hospitality to them are "
+        "where anti-bribery rules bite. Contacts with a tag chosen in Settings count as such too. Set by a "
+        "Customer Care Manager.",
+    )
+    care_is_official = fields.Boolean(
+        string="Official or Sensitive", compute="_compute_care_is_official",
+        help="Flagged as a public official, or tagged with a category the company's settings treat as one.",
+    )
     care_currency_id = fields.Many2one("res.currency", compute="_compute_care_currency_id")
     care_feedback_count = fields.Integer(
         string="Feedback",
@@ -256,6 +269,13 @@ class ResPartner(models.Model):
         for partner in self:
             partner.care_expense_count = counts.get(partner, 0)
 
+    @api.depends("care_public_official", "category_id")
+    @api.depends_context("company")
+    def _compute_care_is_official(self):
+        sensitive = self.env.company.care_official_category_ids
+        for partner in self:
+            partner.care_is_official = partner.care_public_official or bool(partner.category_id & sensitive)
+
     @api.depends_context("company")
     def _compute_care_currency_id(self):
         self.care_currency_id = self.env.company.currency_id
@@ -288,7 +308,9 @@ class ResPartner(models.Model):
                 "pins a tier with Pin Tier instead of writing it.",
             ))
         if not self.env.user.has_group("customer_care_budget.group_care_manager"):
-            raise AccessError(self.env._("Only a Customer Care Manager can set a customer's care allowance."))
+            raise AccessError(self.env._(
+                "Only a Customer Care Manager can set a customer's care allowance or mark a public official.",
+            ))
 
     # ------------------------------------------------------------
     # ACTIONS

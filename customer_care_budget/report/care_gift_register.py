@@ -29,6 +29,9 @@ class CareGiftRegister(models.Model):
     approver_id = fields.Many2one(
         "res.users", string="Approved By", readonly=True, help="Who gave the expense's last approval.",
     )
+    public_official = fields.Boolean(
+        readonly=True, help="The recipient is flagged a public official, or has a tag the settings treat as one.",
+    )
     state = fields.Selection(
         [("approved", "Approved"), ("posted", "Posted")], readonly=True,
     )
@@ -42,11 +45,17 @@ class CareGiftRegister(models.Model):
                    e.id AS expense_id, rel.partner_id AS recipient_id, e.partner_id, e.company_id, e.date,
                    e.care_activity_type_id AS activity_type_id, e.purpose, e.person_count, e.amount_per_person,
                    e.user_id, e.state,
+                   COALESCE(recipient.care_public_official, FALSE) OR EXISTS (
+                       SELECT 1 FROM res_partner_res_partner_category_rel tag
+                         JOIN care_company_official_category_rel official ON official.category_id = tag.category_id
+                        WHERE tag.partner_id = rel.partner_id AND official.company_id = e.company_id
+                   ) AS public_official,
                    (SELECT r.done_by FROM tier_review r
                      WHERE r.model = 'care.expense' AND r.res_id = e.id AND r.status = 'approved'
                   ORDER BY r.reviewed_date DESC NULLS LAST, r.id DESC LIMIT 1) AS approver_id
               FROM care_expense_recipient_rel rel
               JOIN care_expense e ON e.id = rel.expense_id
+              JOIN res_partner recipient ON recipient.id = rel.partner_id
              WHERE e.state IN ('approved', 'posted')
             """,
         )

@@ -93,3 +93,19 @@ class TestGiftRegister(CareTestCommon):
         self.assertEqual(mine.state, "submitted")
         theirs.with_user(self.care_manager).action_cancel()
         self.assertFalse(mine._receipt_twins(), "a cancelled expense's receipt is free again")
+
+    def test_public_officials_are_flagged_by_managers_or_by_tag(self):
+        self.assertRpcRefused(self.care_user, "res.partner", "write", self.ceo.ids, {"care_public_official": True})
+        self.rpc(self.care_manager, "res.partner", "write", self.ceo.ids, {"care_public_official": True})
+        state_owned = self.env["res.partner.category"].create({"name": "State-owned enterprise"})
+        self.buyer.category_id = state_owned
+        self.assertFalse(self.buyer.care_is_official, "a tag counts once the settings name it")
+        self.company.care_official_category_ids = state_owned
+        self.buyer.invalidate_recordset(["care_is_official"])
+        self.assertRecordValues(self.buyer | self.ceo, [{"care_is_official": True}, {"care_is_official": True}])
+        self._submit_and_approve(self._dinner())
+        rows = self.env["care.gift.register"].with_user(self.care_manager).search(
+            [("public_official", "=", True)], order="recipient_id")
+        self.assertEqual(rows.recipient_id, self.buyer | self.ceo)
+        self.env.cr.precommit.run()  # the tracking
+        self.assertIn("Public Official", self.ceo.message_ids.tracking_value_ids.field_id.mapped("field_description"))

@@ -3,6 +3,8 @@ from datetime import date, datetime
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from odoo.addons.customer_care_budget.models.res_partner import CARE_MANAGER_FIELDS
+
 from .common import CareTestCommon
 
 MAGIC = {"id", "display_name", "create_uid", "create_date", "write_uid", "write_date"}
@@ -153,5 +155,5 @@ class TestWriteAllowList(CareTestCommon):
                           if fname.startswith("care_") and fname not in ("care_size", "care_need")]
         for user in (self.care_user, self.care_manager):
             fnames = [fname for fname in segment_fields
-                      if not (user == self.care_manager and fname == "care_annual_allowance")]
+                      if not (user == self.care_manager and fname in CARE_MANAGER_FIELDS)]
             self._assert_refused_or_no_effect(user, self.customer.with_company(self.company), fnames)
