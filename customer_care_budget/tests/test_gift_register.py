@@ -109,3 +109,22 @@ class TestGiftRegister(CareTestCommon):
         self.assertEqual(rows.recipient_id, self.buyer | self.ceo)
         self.env.cr.precommit.run()  # the tracking
         self.assertIn("Public Official", self.ceo.message_ids.tracking_value_ids.field_id.mapped("field_description"))
+
+    def test_a_compliance_officer_reads_every_expense_and_the_register_and_changes_nothing(self):
+        officer = self._care_user("compliance_officer", "customer_care_budget.group_care_compliance",
+                                  [Command.set(self.company.ids)])
+        approved = self._submit_and_approve(self._dinner())
+        someone_elses = self._expense(50.0, user=self.care_manager_2)
+        self.assertTrue(approved | someone_elses <= self.env["care.expense"].with_user(officer).search([]))
+        self.assertEqual(len(self.env["care.gift.register"].with_user(officer).search([])), 2)
+        self.assertEqual(approved.with_user(officer).holdout_id, self.env["care.budget.holdout"])
+        self.assertRpcRefused(officer, "care.expense", "write", approved.ids, {"purpose": "Changed"})
+        self.assertRpcRefused(officer, "care.expense", "create", {
+            "partner_id": self.customer.id, "care_activity_type_id": self.gift.id, "amount": 10.0,
+            "date": "2026-06-15", "purpose": "Mine",
+        })
+        self.assertRpcRefused(officer, "care.expense", "action_cancel", approved.ids)
+        menus = self.env["ir.ui.menu"].with_user(officer)._visible_menu_ids()
+        for xmlid, visible in [("care_gift_register_menu", True), ("care_expense_menu_all", True),
+                               ("customer_care_menu_customers", False), ("customer_care_menu_budgets", False)]:
+            self.assertEqual(self.env.ref(f"customer_care_budget.{xmlid}").id in menus, visible, xmlid)
