@@ -88,9 +88,6 @@ class Estimate:
         return "not_significant" if self.low <= 0 <= self.high else "significant"
 
 
-NO_ESTIMATE = Estimate(0.0, None, None, 0, 0, 0)
-
-
 @dataclass(frozen=True)
 class Incrementality:
     """A group's incremental figures: revenue by raw DiD and CUPED (per served customer), retention in points."""
@@ -98,6 +95,10 @@ class Incrementality:
     did: Estimate
     cuped: Estimate
     retention: Estimate
+
+
+# a group nobody was served in
+NOTHING_MEASURED = Incrementality(*[Estimate(0.0, None, None, 0, 0, 0)] * 3)
 
 
 def revenue_cuts(customers):

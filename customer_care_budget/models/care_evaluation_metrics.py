@@ -16,7 +16,6 @@ EVIDENCE = [
     ("not_significant", "Not Significant"),
     ("too_few", "Too Few Customers"),
 ]
-NO_INCREMENTALITY = incrementality.Incrementality(*[incrementality.Estimate(0.0, None, None, 0, 0, 0)] * 3)
 
 
 class EvaluationSettings(NamedTuple):
@@ -334,7 +333,7 @@ class CareEvaluationMetrics(models.AbstractModel):
         }
         compared = raw["served_bought_before"] and raw["control_bought_before"]
         values["retention_lift"] = values["retention_served"] - values["retention_control"] if compared else 0.0
-        values.update(self._incremental_metrics(raw.get("incrementality") or NO_INCREMENTALITY, spent,
+        values.update(self._incremental_metrics(raw.get("incrementality") or incrementality.NOTHING_MEASURED, spent,
                                                 raw["customers_served"], evaluation))
         values["recommendation"], values["recommendation_reason"] = self._recommend(values, evaluation, reasons)
         return values
