@@ -1,6 +1,6 @@
 {
     "name": "Customer Care Budget",
-    "version": "19.0.1.3.0",
+    "version": "19.0.1.4.0",
     "category": "Sales/Customer Care",
     "sequence": 60,
     "summary": "Plan, spend, control, post and evaluate the money spent on keeping customers",
@@ -18,6 +18,7 @@
         "data/care_budget_data.xml",
         "data/care_expense_data.xml",
         "data/care_expense_tier_data.xml",
+        "data/care_expense_rule_data.xml",
         "views/care_tier_views.xml",
         "views/care_activity_type_views.xml",
         "wizard/care_budget_allocate_views.xml",
@@ -28,6 +29,8 @@
         "wizard/care_approval_reason_views.xml",
         "views/care_expense_views.xml",
         "views/care_gift_register_views.xml",
+        "views/care_expense_rule_views.xml",
+        "views/care_compliance_views.xml",
         "views/care_feedback_views.xml",
         "views/care_evaluation_views.xml",
         "wizard/care_budget_next_views.xml",
@@ -46,10 +49,12 @@
         "demo/care_feedback_demo.xml",
         "demo/care_evaluation_cohort_demo.xml",
         "demo/care_evaluation_demo.xml",
+        "demo/care_expense_rule_demo.xml",
     ],
     "assets": {
         "web.assets_backend": ["customer_care_budget/static/src/**/*"],
         "web.assets_tests": ["customer_care_budget/static/tests/tours/*.js"],
     },
     "application": True,
+    "uninstall_hook": "uninstall_hook",
 }

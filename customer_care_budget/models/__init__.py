@@ -9,6 +9,7 @@ from . import care_budget_objective
 from . import care_budget_holdout
 from . import care_budget_change
 from . import care_expense
+from . import care_expense_rule
 from . import care_feedback
 from . import care_evaluation_metrics
 from . import care_evaluation_part

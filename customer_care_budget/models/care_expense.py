@@ -15,6 +15,7 @@ from .res_partner import CARE_STAGES
 DRAFT_FIELDS = {
     "date", "user_id", "partner_id", "care_activity_type_id", "budget_line_id", "amount", "currency_id",
     "purpose", "attendees", "payee_type", "vendor_id", "attachment_ids", "recipient_ids", "person_count",
+    "justification",
 }
 # Lifecycle stages whose expenses always need a Customer Care Manager among the approvers.
 MANAGER_STAGES = ("lost", "prospect")
@@ -217,6 +218,37 @@ class CareExpense(models.Model):
         help="Why a Manager let care money reach a customer a plan holds out as its control group.",
     )
     holdout_user_id = fields.Many2one("res.users", string="Holdout Confirmed By", readonly=True, copy=False)
+    justification = fields.Text(
+        string="Policy Justification",
+        tracking=True,
+        help="Why the expense is right although a spending rule warns about it: required to submit it then, and "
+        "read by every reviewer.",
+    )
+    policy_warning = fields.Text(
+        string="Policy Warnings",
+        readonly=True,
+        copy=False,
+        help="What the spending rules that only warn found when the expense was submitted or approved, with the "
+        "numbers: the justification answers them.",
+    )
+    date_submitted = fields.Date(
+        string="Submitted On", readonly=True, copy=False, help="When the expense was last submitted.",
+    )
+    official_recipient = fields.Boolean(
+        string="Public Official Recipient",
+        compute="_compute_official_recipient",
+        store=True,
+        copy=False,
+        index=True,
+        help="A recipient is a public official or sensitive (as the contact's flag or the settings' tags say), "
+        "frozen at submission: the expense then needs the compliance approval level.",
+    )
+    shared_receipt = fields.Boolean(
+        string="Receipt Used Elsewhere",
+        compute="_compute_shared_receipt",
+        search="_search_shared_receipt",
+        help="A receipt of this expense has the same content as a receipt of another expense.",
+    )
     twin_id = fields.Many2one(
         "care.expense",
         string="Possible Duplicate",
@@ -363,6 +395,38 @@ class CareExpense(models.Model):
         for expense in self:
             expense.holdout_id = expense._find_holdout()
 
+    @api.depends("recipient_ids", "recipient_ids.care_public_official", "recipient_ids.category_id", "company_id")
+    def _compute_official_recipient(self):
+        # a draft follows its recipients; submission freezes the flag (see _copy_customer_segment)
+        for expense in self.filtered(lambda exp: exp.state == "draft"):
+            expense.official_recipient = expense._has_official_recipient()
+
+    def _compute_shared_receipt(self):
+        shared = self._shared_receipt_ids(self._origin.ids)
+        for expense in self:
+            expense.shared_receipt = expense._origin.id in shared
+
+    def _search_shared_receipt(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            return NotImplemented
+        return Domain("id", "in" if (operator == "=") == value else "not in", list(self._shared_receipt_ids()))
+
+    def _shared_receipt_ids(self, among=None):
+        """Ids of the expenses (``among`` these, if given) with a receipt of the same content (checksum) as a
+        receipt of another expense, whoever filed it: one query over the receipts."""
+        self.env["ir.attachment"].flush_model(["res_model", "res_id", "checksum"])
+        self.env.cr.execute(SQL(
+            """
+            SELECT DISTINCT mine.res_id
+              FROM ir_attachment mine
+              JOIN ir_attachment other ON other.checksum = mine.checksum AND other.res_model = mine.res_model
+                                      AND other.res_id != mine.res_id
+             WHERE mine.res_model = %s AND mine.checksum IS NOT NULL %s
+            """,
+            self._name, SQL("AND mine.res_id = ANY(%s)", list(among)) if among is not None else SQL(),
+        ))
+        return {row[0] for row in self.env.cr.fetchall()}
+
     @api.depends("user_id", "partner_id", "currency_id", "amount", "date")
     def _compute_twin_id(self):
         for expense in self:
@@ -401,14 +465,12 @@ class CareExpense(models.Model):
 
     def init(self):
         res = super().init()
-        # One row per customer and plan whose allowance an approval checks (see _lock_allowances). A
+        # One row per customer allowance and per recipient an approval checks (see _lock_policy_rows). A
         # plain table: nothing reads it but that lock, and it needs no ORM fields, access or views.
         self.env.cr.execute(SQL("""
-            CREATE TABLE IF NOT EXISTS care_expense_allowance_lock (
-                budget_id integer NOT NULL REFERENCES care_budget (id) ON DELETE CASCADE,
-                partner_id integer NOT NULL REFERENCES res_partner (id) ON DELETE CASCADE,
-                version integer NOT NULL DEFAULT 0,
-                PRIMARY KEY (budget_id, partner_id)
+            CREATE TABLE IF NOT EXISTS care_expense_policy_lock (
+                key varchar PRIMARY KEY,
+                version integer NOT NULL DEFAULT 0
             )
         """))
         return res
@@ -429,7 +491,12 @@ class CareExpense(models.Model):
         self._check_state(("draft",), self.env._("Only draft expenses can be submitted."))
         self._copy_customer_segment()
         self._check_policy()
-        workflow(self).write({"state": "submitted"})
+        workflow(self).write({"state": "submitted", "date_submitted": fields.Date.context_today(self)})
+        for expense in self.filtered("policy_warning"):
+            expense.message_post(body=self.env._(
+                "Submitted although spending rules warn: %(warnings)s. Justification: %(justification)s",
+                warnings=expense.policy_warning, justification=expense.justification,
+            ))
         self._request_approval()
 
     def action_post(self):
@@ -587,7 +654,8 @@ class CareExpense(models.Model):
     def _reset_values(self):
         # a decision taken on what was submitted does not carry over to what the requester changes next
         return {"override_reason": False, "override_user_id": False, "duplicate_reason": False,
-                "duplicate_user_id": False, "holdout_reason": False, "holdout_user_id": False}
+                "duplicate_user_id": False, "holdout_reason": False, "holdout_user_id": False,
+                "policy_warning": False, "date_submitted": False}
 
     def _check_can_post(self):
         if not self.env.user.has_group("customer_care_budget.group_care_accountant"):
@@ -631,14 +699,32 @@ class CareExpense(models.Model):
     # ------------------------------------------------------------
 
     def _check_policy(self):
-        """Raise one error listing every rule the expenses break, with the numbers."""
-        errors = [
-            f"{expense.name}: {error}"
-            for expense in self
-            for error in expense._policy_errors()
-        ]
+        """Refuse, with one error listing everything the expenses break with the numbers: the fixed rules, the
+        spending rules that block, and those that warn on an expense without a justification. Else write on
+        each expense what its justification answers, for its reviewers."""
+        errors, warnings = [], {}
+        for expense in self:
+            blocks, warned = expense._policy_findings()
+            if warned and not (expense.justification or "").strip():
+                blocks += [self.env._("%(warning)s. This rule only warns: give a justification to submit.",
+                                      warning=warning) for warning in warned]
+            errors += [f"{expense.name}: {error}" for error in blocks]
+            warnings[expense] = "\n".join(warned) or False
         if errors:
             raise ValidationError("\n".join(errors))
+        for expense, warning in warnings.items():
+            if expense.policy_warning != warning:
+                workflow(expense).with_context(skip_validation_check=True).write({"policy_warning": warning})
+
+    def _policy_findings(self):
+        """(blocks, warnings) of the expense in words: the fixed rules always block; each spending rule
+        (``care.expense.rule``) blocks or warns as it is set."""
+        self.ensure_one()
+        blocks, warnings = self._policy_errors(), []
+        for rule in self.env["care.expense.rule"]._applicable(self):
+            if violation := rule._violation(self):
+                (blocks if rule.severity == "block" else warnings).append(violation)
+        return blocks, warnings
 
     def _policy_errors(self):
         self.ensure_one()
@@ -651,7 +737,6 @@ class CareExpense(models.Model):
             self._policy_annual_allowance,
             self._policy_duplicate,
             self._policy_holdout,
-            self._policy_receipt_reused,
         )
         return [error for rule in rules if (error := rule())]
 
@@ -746,18 +831,6 @@ class CareExpense(models.Model):
             )
         return None
 
-    def _policy_receipt_reused(self):
-        if self.duplicate_reason:
-            return None
-        others = self._receipt_twins()
-        if others:
-            return self.env._(
-                "its receipt is the same file as that of %(others)s (by content, whoever filed it): a Manager must "
-                "confirm it is no duplicate, with a reason.",
-                others=", ".join(others.mapped("name")),
-            )
-        return None
-
     def _receipt_twins(self):
         """The other submitted, approved or posted expenses with a receipt of the same content (checksum, as the
         Expenses app compares them), whoever filed them: of two drafts, the first one submitted passes."""
@@ -799,10 +872,25 @@ class CareExpense(models.Model):
         return partner.care_tier_id, partner.care_stage
 
     def _copy_customer_segment(self):
-        """Write each expense's customer segment of today (see :meth:`_customer_segment`) on it."""
+        """Write each expense's customer segment of today (see :meth:`_customer_segment`) on it, and whether a
+        recipient is a public official today."""
         for expense in self:
             tier, stage = expense._customer_segment()
-            workflow(expense).write({"customer_tier_id": tier.id, "customer_stage": stage})
+            workflow(expense).write({
+                "customer_tier_id": tier.id, "customer_stage": stage,
+                "official_recipient": expense._has_official_recipient(),
+            })
+
+    def _has_official_recipient(self):
+        self.ensure_one()
+        return any(self.recipient_ids.with_company(self.company_id).mapped("care_is_official"))
+
+    def _customer_contacts(self):
+        """The recipients who are contacts of the customer (the others are our own people)."""
+        self.ensure_one()
+        return self.recipient_ids.filtered(
+            lambda person: person.commercial_partner_id == self.partner_id.commercial_partner_id
+        )
 
     def _find_twin(self):
         """Drafts are not spending yet: of two twins, the first one submitted passes."""
@@ -870,7 +958,7 @@ class CareExpense(models.Model):
         # need_validation has no dependencies: drop the value cached before the reviews existed, or
         # writing the state would request a second round of reviews
         self.invalidate_recordset(["need_validation"])
-        self._lock_allowances()
+        self._lock_policy_rows()
         self._check_policy()
         lines = self.budget_line_id
         lines._lock_for_consumption()
@@ -879,22 +967,24 @@ class CareExpense(models.Model):
         self._sync_approval_activities()
         lines._update_warning()
 
-    def _lock_allowances(self):
-        """Write the allowance rows of these expenses' customers and plans before the allowance is checked:
-        as with the lines (see ``care.budget.line._lock_for_consumption``), two approvals for the same
-        customer and plan then conflict, and the later one is retried on data that holds the other."""
-        keys = sorted({(expense.budget_id.id, expense.partner_id.id) for expense in self
-                       if expense.budget_id and expense._annual_allowance()})
+    def _lock_policy_rows(self):
+        """Write the lock rows of what an approval checks against other expenses before checking it: each
+        customer's allowance in its plan, and each recipient's yearly value and events. As with the lines (see
+        ``care.budget.line._lock_for_consumption``), two approvals touching the same row then conflict, and
+        the later one is retried on data that holds the other. Sorted: concurrent approvals lock in one order."""
+        keys = sorted(
+            {f"allowance-{expense.budget_id.id}-{expense.partner_id.id}" for expense in self
+             if expense.budget_id and expense._annual_allowance()}
+            | {f"recipient-{person.id}" for expense in self for person in expense._customer_contacts()}
+        )
         if not keys:
             return
-        budget_ids, partner_ids = zip(*keys)
         self.env.cr.execute(SQL(
             """
-            INSERT INTO care_expense_allowance_lock (budget_id, partner_id, version)
-                 SELECT budget_id, partner_id, 1 FROM unnest(%s::int[], %s::int[]) AS keys (budget_id, partner_id)
-            ON CONFLICT (budget_id, partner_id) DO UPDATE SET version = care_expense_allowance_lock.version + 1
+            INSERT INTO care_expense_policy_lock (key, version) SELECT key, 1 FROM unnest(%s::varchar[]) AS key
+            ON CONFLICT (key) DO UPDATE SET version = care_expense_policy_lock.version + 1
             """,
-            list(budget_ids), list(partner_ids),
+            keys,
         ))
 
     def _check_budget_room(self):

@@ -51,6 +51,18 @@ class CareTier(models.Model):
     )
     description = fields.Text(translate=True)
     partner_count = fields.Integer(string="Customers", compute="_compute_partner_count")
+    trailing_margin = fields.Monetary(
+        string="Trailing Gross Margin", compute="_compute_margin_ratio",
+        help="The trailing gross margin of the tier's customers today (see the customer's), in company currency.",
+    )
+    trailing_spend = fields.Monetary(
+        string="Trailing Care Spending", compute="_compute_margin_ratio",
+        help="Approved and posted care expenses on the tier's customers over the same window.",
+    )
+    margin_ratio = fields.Float(
+        string="Care Spending / Margin (%)", compute="_compute_margin_ratio",
+        help="Trailing care spending as a percentage of the trailing gross margin of the tier's customers.",
+    )
 
     # ------------------------------------------------------------
     # CONSTRAINTS
@@ -106,6 +118,21 @@ class CareTier(models.Model):
         counts = self._customer_counts(self.env.company)
         for tier in self:
             tier.partner_count = counts.get(tier, 0)
+
+    @api.depends_context("company")
+    def _compute_margin_ratio(self):
+        company = self.env.company
+        customers = self.env["res.partner"].with_company(company).search([("care_tier_id", "in", self._origin.ids)])
+        figures = customers._care_trailing_figures(company, fields.Date.context_today(self))
+        totals = {}
+        for customer in customers:
+            margin, spend = figures[customer.id]
+            tier_margin, tier_spend = totals.get(customer.care_tier_id, (0.0, 0.0))
+            totals[customer.care_tier_id] = (tier_margin + margin, tier_spend + spend)
+        for tier in self:
+            margin, spend = totals.get(tier._origin, (0.0, 0.0))
+            tier.trailing_margin, tier.trailing_spend = margin, spend
+            tier.margin_ratio = spend / margin * 100 if margin > 0 else 0.0
 
     # ------------------------------------------------------------
     # ORM OVERRIDES

@@ -209,6 +209,28 @@ class ResPartner(models.Model):
         help="Flagged as a public official, or tagged with a category the company's settings treat as one.",
     )
     care_currency_id = fields.Many2one("res.currency", compute="_compute_care_currency_id")
+    care_trailing_margin = fields.Monetary(
+        string="Trailing Gross Margin",
+        currency_field="care_currency_id",
+        compute="_compute_care_margin_ratio",
+        groups=CARE_GROUPS,
+        help="Posted invoices minus refunds (untaxed) over the segmentation window up to today x the gross "
+        "margin % of Settings, in company currency.",
+    )
+    care_trailing_spend = fields.Monetary(
+        string="Trailing Care Spending",
+        currency_field="care_currency_id",
+        compute="_compute_care_margin_ratio",
+        groups=CARE_GROUPS,
+        help="Approved and posted care expenses on this customer dated in the same window.",
+    )
+    care_margin_ratio = fields.Float(
+        string="Care Spending / Margin (%)",
+        compute="_compute_care_margin_ratio",
+        groups=CARE_GROUPS,
+        help="Trailing care spending as a percentage of the trailing gross margin (0 without margin): what the "
+        "care money takes of what the customer earns us.",
+    )
     care_feedback_count = fields.Integer(
         string="Feedback",
         compute="_compute_care_feedback",
@@ -275,6 +297,14 @@ class ResPartner(models.Model):
         sensitive = self.env.company.care_official_category_ids
         for partner in self:
             partner.care_is_official = partner.care_public_official or bool(partner.category_id & sensitive)
+
+    @api.depends_context("company")
+    def _compute_care_margin_ratio(self):
+        figures = self.commercial_partner_id._care_trailing_figures(self.env.company, fields.Date.context_today(self))
+        for partner in self:
+            margin, spend = figures.get(partner.commercial_partner_id.id, (0.0, 0.0))
+            partner.care_trailing_margin, partner.care_trailing_spend = margin, spend
+            partner.care_margin_ratio = spend / margin * 100 if margin > 0 else 0.0
 
     @api.depends_context("company")
     def _compute_care_currency_id(self):
@@ -422,6 +452,35 @@ class ResPartner(models.Model):
             self.env["ir.cron"]._commit_progress(1)
 
     @api.model
+    def _care_trailing_figures(self, company, day, exclude=None):
+        """{customer id: (gross margin, care spending)} of these commercial partners in ``company`` over the
+        segmentation window ending on ``day``: posted invoices minus refunds (untaxed, company currency) x the
+        gross margin %, and approved or posted care expenses but ``exclude``. sudo: a customer's margin and
+        care spending are figures about it, read by whoever weighs an expense on it, not invoices or expenses
+        they may open."""
+        window = (day - timedelta(days=company.care_window_days), day)
+        revenues = self.env["account.move"].sudo()._read_group(
+            [
+                ("company_id", "=", company.id), ("state", "=", "posted"),
+                ("move_type", "in", ("out_invoice", "out_refund")), ("commercial_partner_id", "in", self.ids),
+                ("invoice_date", ">", window[0]), ("invoice_date", "<=", window[1]),
+            ],
+            ["commercial_partner_id"], ["amount_untaxed_signed:sum"],
+        )
+        spends = dict(self.env["care.expense"].sudo()._read_group(
+            [
+                ("company_id", "=", company.id), ("state", "in", ("approved", "posted")),
+                ("partner_id", "in", self.ids), ("id", "not in", exclude.ids if exclude else []),
+                ("date", ">", window[0]), ("date", "<=", window[1]),
+            ],
+            ["partner_id"], ["amount_company:sum"],
+        ))
+        margins = {partner.id: revenue * company.care_gross_margin_pct / 100 for partner, revenue in revenues}
+        return {
+            partner.id: (margins.get(partner.id, 0.0), spends.get(partner, 0.0))
+            for partner in self
+        }
+
     def _care_recompute_company(self, company):
         """Recompute tier, stage, RFM, CLV and churn signal of every customer of ``company``.
 

@@ -17,6 +17,7 @@ from . import test_expense_policy
 from . import test_feedback
 from . import test_forms
 from . import test_gift_register
+from . import test_compliance_rules
 from . import test_holdout
 from . import test_i18n
 from . import test_incrementality_formulas

@@ -50,6 +50,9 @@ class CareTestCommon(AccountTestInvoicingCommon):
         )
         cls.care_admin = cls._care_user("care_admin", "customer_care_budget.group_care_admin", companies)
         cls.care_manager_2 = cls._care_user("care_manager_2", "customer_care_budget.group_care_manager", companies)
+        cls.care_compliance = cls._care_user(
+            "care_compliance", "customer_care_budget.group_care_compliance", companies,
+        )
 
     @classmethod
     def _budget(cls, lines=((1000.0, "2027-01-01", "2027-12-31"),), reserve=0.0, objectives=True, **values):
@@ -125,7 +128,11 @@ class CareTestCommon(AccountTestInvoicingCommon):
 
     @classmethod
     def _submit_and_approve(cls, expense, approver=None):
+        """Submitted, then approved by ``approver`` (care_manager), after the compliance officer for a public
+        official."""
         expense.action_submit()
+        if expense.state == "submitted" and expense.official_recipient:
+            expense.with_user(cls.care_compliance).validate_tier()
         if expense.state == "submitted":
             expense.with_user(approver or cls.care_manager).validate_tier()
         return expense

@@ -17,9 +17,12 @@ class ConcurrencyCase(TransactionCase):
     """Two transactions take money only one of them may have; the data is committed through cursors of
     their own (a test's transaction is invisible to other connections) and removed again afterwards."""
 
-    def _commit_data(self, line_amounts, expense_activities, allowance=0.0, reserve=0.0):
+    def _commit_data(self, line_amounts, expense_activities, allowance=0.0, reserve=0.0, yearly_cap=0.0):
         """An approved plan with one key-account line per ``line_amounts`` (activity xml id, amount) and
-        ``reserve``, and a submitted expense of 200, then 190, on the customer per ``expense_activities``."""
+        ``reserve``, and a submitted expense of 200, then 190, on the customer per ``expense_activities``; with
+        a ``yearly_cap``, both for one contact of the customer and a rule capping what a recipient receives
+        in a year. The expenses carry a justification: whatever rules only warn in the database let them
+        through."""
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             self.manager = env["res.users"].create({
@@ -41,9 +44,15 @@ class ConcurrencyCase(TransactionCase):
             # approved without its review round: these tests are about spending it
             workflow(self.budget).write({"state": "approved"})
             self.line_ids = self.budget.line_ids.ids  # read while the cursor is open
+            self.rule = env["care.expense.rule"].create({
+                "name": "Concurrency cap", "kind": "recipient_year", "amount_limit": yearly_cap,
+                "company_id": env.company.id,
+            }) if yearly_cap else env["care.expense.rule"]
+            contact = env["res.partner"].create({"name": "Concurrent buyer", "parent_id": self.customer.id})
             self.expenses = env["care.expense"].create([{
                 "partner_id": self.customer.id, "care_activity_type_id": env.ref(activity).id, "date": "2026-06-15",
-                "purpose": "Gift", "amount": amount,
+                "purpose": "Gift", "amount": amount, "justification": "Concurrency test",
+                "recipient_ids": [Command.set(contact.ids if yearly_cap else [])],
             } for activity, amount in zip(expense_activities, (200.0, 190.0))])
             self.expenses.action_submit()
         self.addCleanup(self._remove_committed_data)
@@ -59,6 +68,8 @@ class ConcurrencyCase(TransactionCase):
             budget = self.budget.with_env(env)
             budget.action_cancel()
             budget.unlink()
+            self.rule.with_env(env).unlink()
+            self.customer.with_env(env).child_ids.unlink()
             self.customer.with_env(env).unlink()
             self.manager.with_env(env).unlink()
 
@@ -149,6 +160,28 @@ class TestConcurrentAllowance(ConcurrencyCase):
         outcome = self._approve_concurrently()
         self.assertEqual(outcome["attempts"], 2, "the stale approval failed to serialize and was retried")
         self.assertIn("allowance", outcome.get("error", ""))
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            self.assertEqual(env["care.expense"].browse([first, second]).mapped("state"), ["approved", "submitted"])
+            self.assertEqual(len(self.expenses.with_env(env).budget_line_id), 2, "two lines, two locks")
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentRecipientCap(ConcurrencyCase):
+    """Two gifts to one person on two lines with room, whose yearly cap admits one: exactly one is approved (the
+    lines' locks do not meet; the recipient's lock does)."""
+
+    def setUp(self):
+        super().setUp()
+        gift, visit = "customer_care_budget.care_activity_gift", "customer_care_budget.care_activity_visit"
+        self._commit_data([(gift, 1000.0), (visit, 1000.0)], [gift, visit], yearly_cap=300.0)
+
+    def test_two_cursors_cannot_both_pass_a_recipients_yearly_cap(self):
+        first, second = self.expenses.ids
+        outcome = self._approve_concurrently()
+        self.assertEqual(outcome["attempts"], 2, "the stale approval failed to serialize and was retried")
+        self.assertIn("Concurrent buyer would receive $ 390.00 in 2026 ($ 200.00 already, $ 190.00 now)",
+                      outcome.get("error", "").replace("\xa0", " "))
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             self.assertEqual(env["care.expense"].browse([first, second]).mapped("state"), ["approved", "submitted"])

@@ -110,9 +110,8 @@ class TestGiftRegister(CareTestCommon):
         self.env.cr.precommit.run()  # the tracking
         self.assertIn("Public Official", self.ceo.message_ids.tracking_value_ids.field_id.mapped("field_description"))
 
-    def test_a_compliance_officer_reads_every_expense_and_the_register_and_changes_nothing(self):
-        officer = self._care_user("compliance_officer", "customer_care_budget.group_care_compliance",
-                                  [Command.set(self.company.ids)])
+    def test_a_compliance_officer_reads_every_expense_and_the_register_and_edits_nothing(self):
+        officer = self.care_compliance
         approved = self._submit_and_approve(self._dinner())
         someone_elses = self._expense(50.0, user=self.care_manager_2)
         self.assertTrue(approved | someone_elses <= self.env["care.expense"].with_user(officer).search([]))

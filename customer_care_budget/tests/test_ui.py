@@ -13,6 +13,9 @@ class UiCommon(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # the tours follow the journeys, not the spending rules the demo company shows off (those that warn
+        # would ask every tour's expense for a justification)
+        cls.env["care.expense.rule"].search([("company_id", "=", cls.env.company.id)]).active = False
         cls.account_manager = new_test_user(
             cls.env, login="tour_account_manager", name="Account Manager",
             groups="base.group_user,customer_care_budget.group_care_user",
@@ -63,6 +66,30 @@ class TestUi(UiCommon):
             "state": "submitted", "amount": 120.0, "user_id": self.account_manager.id,
             "budget_line_id": self.budget.line_ids.id, "receipt_count": 1,
         }])
+
+    def test_a_warning_is_justified_and_read_by_compliance(self):
+        company = self.env.company
+        meal = self.meal
+        rule = {"company_id": company.id, "activity_type_id": meal.id}
+        self.env["care.expense.rule"].create([
+            {"name": "Meals per attendee", "kind": "per_person", "severity": "warn", "amount_limit": 50.0, **rule},
+            {"name": "Meals per person and year", "kind": "recipient_year", "severity": "block", "amount_limit": 100.0,
+             **rule},
+        ])
+        buyer = self.env["res.partner"].create({"name": "Tour Buyer", "parent_id": self.customer.id})
+        dinner = self.env["care.expense"].with_user(self.account_manager).create({
+            "partner_id": self.customer.id, "care_activity_type_id": meal.id, "amount": 90.0,
+            "purpose": "Dinner with the buyers", "recipient_ids": [Command.set(buyer.ids)],
+        })
+        self.env["ir.attachment"].create({"name": "bill.pdf", "raw": b"%PDF tour dinner", "res_model": "care.expense",
+                                          "res_id": dinner.id})
+        self.start_tour("/odoo", "customer_care_justification_tour", login=self.account_manager.login)
+        self.assertRecordValues(dinner, [{"state": "submitted", "justification": "The contract signing dinner"}])
+        self.assertIn("above the limit of", dinner.policy_warning)
+        dinner.with_user(self.manager).validate_tier()
+        officer = new_test_user(self.env, login="tour_compliance", name="Compliance Officer",
+                                groups="base.group_user,customer_care_budget.group_care_compliance")
+        self.start_tour("/odoo", "customer_care_compliance_tour", login=officer.login)
 
     def test_manager_moves_money_and_evaluates_from_the_forms(self):
         # money spent on the gifts, recommended to reduce rather than stop, so that the next plan has a line
