@@ -19,6 +19,7 @@ from . import care_evaluation_objective
 from . import account_move
 from . import account_move_line
 from . import account_analytic_line
+from . import ir_attachment
 from . import res_company
 from . import res_config_settings
 from . import res_partner

@@ -270,8 +270,10 @@ class CareApprovalMixin(models.AbstractModel):
             finished = activities.filtered(lambda act, expected=expected: act.user_id not in expected)
             mine = finished.filtered(lambda act: act.user_id == self.env.user)
             mine.action_feedback()
-            (finished - mine).unlink()
+            # sudo: the workflow, not the user, keeps the other reviewers' activities, and a reviewer may only
+            # read the record (a Compliance Officer approving a public official's expense)
+            (finished - mine).sudo().unlink()
             for reviewer in missing:
-                record.activity_schedule(
+                record.sudo().activity_schedule(
                     self._approval_activity_type, user_id=reviewer.id, note=record._approval_activity_note(),
                 )

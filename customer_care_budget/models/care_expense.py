@@ -228,8 +228,13 @@ class CareExpense(models.Model):
         string="Policy Warnings",
         readonly=True,
         copy=False,
-        help="What the spending rules that only warn found when the expense was submitted or approved, with the "
-        "numbers: the justification answers them.",
+        help="What the spending rules that only warn found when the expense was submitted, with the numbers: the "
+        "justification answers them.",
+    )
+    warned_rule_ids = fields.Many2many(
+        "care.expense.rule", "care_expense_warned_rule_rel", "expense_id", "rule_id", string="Warned By",
+        readonly=True, copy=False,
+        help="The spending rules that warned when the expense was submitted: its justification answers them.",
     )
     date_submitted = fields.Date(
         string="Submitted On", readonly=True, copy=False, help="When the expense was last submitted.",
@@ -247,7 +252,8 @@ class CareExpense(models.Model):
         string="Receipt Used Elsewhere",
         compute="_compute_shared_receipt",
         search="_search_shared_receipt",
-        help="A receipt of this expense has the same content as a receipt of another expense.",
+        help="A receipt of this expense has the same content as a receipt of another submitted, approved or posted "
+        "expense of the company.",
     )
     twin_id = fields.Many2one(
         "care.expense",
@@ -398,8 +404,9 @@ class CareExpense(models.Model):
     @api.depends("recipient_ids", "recipient_ids.care_public_official", "recipient_ids.category_id", "company_id")
     def _compute_official_recipient(self):
         # a draft follows its recipients; submission freezes the flag (see _copy_customer_segment)
-        for expense in self.filtered(lambda exp: exp.state == "draft"):
-            expense.official_recipient = expense._has_official_recipient()
+        for expense in self:
+            expense.official_recipient = expense._has_official_recipient() if expense.state == "draft" \
+                else expense._origin.official_recipient
 
     def _compute_shared_receipt(self):
         shared = self._shared_receipt_ids(self._origin.ids)
@@ -413,14 +420,20 @@ class CareExpense(models.Model):
 
     def _shared_receipt_ids(self, among=None):
         """Ids of the expenses (``among`` these, if given) with a receipt of the same content (checksum) as a
-        receipt of another expense, whoever filed it: one query over the receipts."""
+        receipt of another submitted, approved or posted expense of their company, whoever filed it (as
+        :meth:`_receipt_twins` compares them): one query over the receipts."""
         self.env["ir.attachment"].flush_model(["res_model", "res_id", "checksum"])
+        self.flush_model(["state", "company_id"])
         self.env.cr.execute(SQL(
             """
             SELECT DISTINCT mine.res_id
               FROM ir_attachment mine
+              JOIN care_expense mine_expense ON mine_expense.id = mine.res_id
               JOIN ir_attachment other ON other.checksum = mine.checksum AND other.res_model = mine.res_model
                                       AND other.res_id != mine.res_id
+              JOIN care_expense other_expense ON other_expense.id = other.res_id
+                                             AND other_expense.company_id = mine_expense.company_id
+                                             AND other_expense.state IN ('submitted', 'approved', 'posted')
              WHERE mine.res_model = %s AND mine.checksum IS NOT NULL %s
             """,
             self._name, SQL("AND mine.res_id = ANY(%s)", list(among)) if among is not None else SQL(),
@@ -655,7 +668,7 @@ class CareExpense(models.Model):
         # a decision taken on what was submitted does not carry over to what the requester changes next
         return {"override_reason": False, "override_user_id": False, "duplicate_reason": False,
                 "duplicate_user_id": False, "holdout_reason": False, "holdout_user_id": False,
-                "policy_warning": False, "date_submitted": False}
+                "policy_warning": False, "warned_rule_ids": [Command.clear()], "date_submitted": False}
 
     def _check_can_post(self):
         if not self.env.user.has_group("customer_care_budget.group_care_accountant"):
@@ -700,30 +713,41 @@ class CareExpense(models.Model):
 
     def _check_policy(self):
         """Refuse, with one error listing everything the expenses break with the numbers: the fixed rules, the
-        spending rules that block, and those that warn on an expense without a justification. Else write on
-        each expense what its justification answers, for its reviewers."""
-        errors, warnings = [], {}
+        spending rules that block, those that warn on a draft without a justification, and those that warn
+        at approval but did not at submission (no reviewer read them). On submission, write on each expense
+        the warnings its justification answers, for its reviewers."""
+        errors, submitted_warnings = [], {}
         for expense in self:
             blocks, warned = expense._policy_findings()
-            if warned and not (expense.justification or "").strip():
-                blocks += [self.env._("%(warning)s. This rule only warns: give a justification to submit.",
-                                      warning=warning) for warning in warned]
+            if expense.state == "draft":
+                if warned and not (expense.justification or "").strip():
+                    blocks += [self.env._("%(warning)s. This rule only warns: give a justification to submit.",
+                                          warning=warning) for _rule, warning in warned]
+                submitted_warnings[expense] = warned
+            else:
+                blocks += [self.env._(
+                    "%(warning)s. This warning is new since the submission: reset the expense to draft to justify it.",
+                    warning=warning) for rule, warning in warned if rule not in expense.warned_rule_ids]
             errors += [f"{expense.name}: {error}" for error in blocks]
-            warnings[expense] = "\n".join(warned) or False
         if errors:
             raise ValidationError("\n".join(errors))
-        for expense, warning in warnings.items():
-            if expense.policy_warning != warning:
-                workflow(expense).with_context(skip_validation_check=True).write({"policy_warning": warning})
+        for expense, warned in submitted_warnings.items():
+            workflow(expense).write({
+                "policy_warning": "\n".join(warning for _rule, warning in warned) or False,
+                "warned_rule_ids": [Command.set([rule.id for rule, _warning in warned])],
+            })
 
     def _policy_findings(self):
-        """(blocks, warnings) of the expense in words: the fixed rules always block; each spending rule
-        (``care.expense.rule``) blocks or warns as it is set."""
+        """(blocks, warnings) of the expense: the fixed rules always block (their words); each spending rule
+        (``care.expense.rule``) blocks or warns as it is set (warnings as (rule, words))."""
         self.ensure_one()
         blocks, warnings = self._policy_errors(), []
         for rule in self.env["care.expense.rule"]._applicable(self):
             if violation := rule._violation(self):
-                (blocks if rule.severity == "block" else warnings).append(violation)
+                if rule.severity == "block":
+                    blocks.append(violation)
+                else:
+                    warnings.append((rule, violation))
         return blocks, warnings
 
     def _policy_errors(self):
@@ -969,12 +993,12 @@ class CareExpense(models.Model):
 
     def _lock_policy_rows(self):
         """Write the lock rows of what an approval checks against other expenses before checking it: each
-        customer's allowance in its plan, and each recipient's yearly value and events. As with the lines (see
-        ``care.budget.line._lock_for_consumption``), two approvals touching the same row then conflict, and
-        the later one is retried on data that holds the other. Sorted: concurrent approvals lock in one order."""
+        customer (its allowance, its spending against its margin) and each recipient (their yearly value and
+        events). As with the lines (see ``care.budget.line._lock_for_consumption``), two approvals touching the
+        same row then conflict, and the later one is retried on data that holds the other. Sorted: concurrent
+        approvals lock in one order."""
         keys = sorted(
-            {f"allowance-{expense.budget_id.id}-{expense.partner_id.id}" for expense in self
-             if expense.budget_id and expense._annual_allowance()}
+            {f"customer-{expense.partner_id.commercial_partner_id.id}" for expense in self}
             | {f"recipient-{person.id}" for expense in self for person in expense._customer_contacts()}
         )
         if not keys:

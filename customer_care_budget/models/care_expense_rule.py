@@ -9,6 +9,7 @@ RULE_KINDS = [
     ("per_person", "Value per person per event"),
     ("recipient_year", "Value per recipient per calendar year"),
     ("recipient_frequency", "Events per recipient per period"),
+    ("recipients_named", "Every person named"),
     ("max_age", "Maximum age at submission"),
     ("receipt", "Receipt required above"),
     ("receipt_reused", "Same receipt used twice"),
@@ -18,13 +19,12 @@ PARAMETERS = {
     "per_person": ("amount_limit",),
     "recipient_year": ("amount_limit",),
     "recipient_frequency": ("max_count", "period_days"),
+    "recipients_named": (),
     "max_age": ("max_age_days",),
     "receipt": ("amount_limit",),
     "receipt_reused": (),
     "margin_share": ("max_share_pct",),
 }
-# Kinds that count what each recipient received: they weigh the customer's contacts, never our own people.
-RECIPIENT_KINDS = ("per_person", "recipient_year", "recipient_frequency")
 
 
 class CareExpenseRule(models.Model):
@@ -136,6 +136,7 @@ class CareExpenseRule(models.Model):
                 "recipient_frequency": self.env._(
                     "%(count)s events per %(days)s days", count=rule.max_count, days=rule.period_days,
                 ),
+                "recipients_named": self.env._("persons = recipients"),
                 "max_age": self.env._("%(days)s days", days=rule.max_age_days),
                 "receipt": self.env._("above %(limit)s", limit=money),
                 "receipt_reused": self.env._("by content"),
@@ -172,9 +173,15 @@ class CareExpenseRule(models.Model):
         return recipients
 
     def _received(self, expense, recipients, date_from, date_to, aggregate):
-        """{recipient: ``aggregate``} of the approved and posted expenses naming them (the register's rows), this
-        one left out, dated between the dates, of the rule's activity if it has one. sudo: a cap counts what
-        everyone gave."""
+        """{recipient: ``aggregate``} of what the register holds for them between the dates (see
+        :meth:`_received_domain`). sudo: a cap counts what everyone gave."""
+        return dict(self.env["care.expense"].sudo()._read_group(
+            self._received_domain(expense, recipients, date_from, date_to), ["recipient_ids"], [aggregate],
+        ))
+
+    def _received_domain(self, expense, recipients, date_from, date_to):
+        """The approved and posted expenses naming ``recipients`` (the register's rows), ``expense`` left out,
+        dated between the dates, of the rule's activity if it has one."""
         domain = [
             ("recipient_ids", "in", recipients.ids),
             ("company_id", "=", expense.company_id.id),
@@ -185,7 +192,7 @@ class CareExpenseRule(models.Model):
         ]
         if self.activity_type_id:
             domain.append(("care_activity_type_id", "=", self.activity_type_id.id))
-        return dict(self.env["care.expense"].sudo()._read_group(domain, ["recipient_ids"], [aggregate]))
+        return domain
 
     def _money(self, expense, amount):
         return expense.company_currency_id.format(amount)
@@ -226,20 +233,44 @@ class CareExpenseRule(models.Model):
         return None
 
     def _check_recipient_frequency(self, expense):
+        """Every window of ``period_days`` days holding the expense's date, before or after it (an expense may
+        be dated before events already approved), may hold at most ``max_count`` events of a recipient."""
         recipients = self._recipients(expense)
         if not recipients:
             return None
-        date_from = expense.date - timedelta(days=self.period_days - 1)
-        counts = self._received(expense, recipients, date_from, expense.date, "__count")
-        over = [
-            self.env._("%(recipient)s would have %(count)s events", recipient=recipient.name, count=count)
-            for recipient in recipients if (count := counts.get(recipient, 0) + 1) > self.max_count
-        ]
+        reach = timedelta(days=self.period_days - 1)
+        rows = self.env["care.expense"].sudo()._read_group(  # sudo: a frequency counts what everyone gave
+            self._received_domain(expense, recipients, expense.date - reach, expense.date + reach),
+            ["recipient_ids", "date:day"], ["__count"],
+        )
+        over = []
+        for recipient in recipients:
+            days = {day: count for person, day, count in rows if person == recipient}
+            count, start = max(  # the fullest window, the earliest of equals
+                ((1 + sum(n for day, n in days.items() if start <= day <= start + reach), start)
+                 for start in (expense.date - timedelta(days=back) for back in range(self.period_days))),
+                key=lambda window: (window[0], -window[1].toordinal()),
+            )
+            if count > self.max_count:
+                over.append(self.env._(
+                    "%(recipient)s would have %(count)s events from %(date_from)s to %(date_to)s",
+                    recipient=recipient.name, count=count, date_from=format_date(self.env, start),
+                    date_to=format_date(self.env, start + reach),
+                ))
         if over:
             return self.env._(
-                "%(over)s from %(date_from)s to %(date_to)s: at most %(limit)s per %(days)s days",
-                over="; ".join(over), date_from=format_date(self.env, date_from),
-                date_to=format_date(self.env, expense.date), limit=self.max_count, days=self.period_days,
+                "%(over)s: at most %(limit)s per %(days)s days",
+                over="; ".join(over), limit=self.max_count, days=self.period_days,
+            )
+        return None
+
+    def _check_recipients_named(self, expense):
+        if not expense.recipient_ids:
+            return self.env._("it names no recipient: name who receives or attends")
+        if expense.person_count > len(expense.recipient_ids):
+            return self.env._(
+                "it counts %(persons)s persons but names %(recipients)s: name every person",
+                persons=expense.person_count, recipients=len(expense.recipient_ids),
             )
         return None
 

@@ -325,7 +325,11 @@ class ResPartner(models.Model):
         if "care_segment_key" not in vals and not vals.keys().isdisjoint(CARE_COMPUTED_FIELDS):
             # values set outside the recompute no longer follow from the inputs the key names
             vals = {**vals, "care_segment_key": False}
-        return super().write(vals)
+        official_tags = self._care_official_tags() if "category_id" in vals else None
+        res = super().write(vals)
+        if official_tags:
+            self._check_care_official_tags_kept(official_tags)
+        return res
 
     def _check_care_segment_write(self, vals):
         """Tiers, stages and scores come from the books: only the recompute, the pin wizard and Unpin
@@ -340,6 +344,24 @@ class ResPartner(models.Model):
         if not self.env.user.has_group("customer_care_budget.group_care_manager"):
             raise AccessError(self.env._(
                 "Only a Customer Care Manager can set a customer's care allowance or mark a public official.",
+            ))
+
+    def _care_official_tags(self):
+        """{partner: its tags that some company of the user treats as public-official ones} (sudo: the settings
+        of the user's companies)."""
+        official = self.env.user.company_ids.sudo().care_official_category_ids
+        return {partner: partner.category_id & official for partner in self if partner.category_id & official}
+
+    def _check_care_official_tags_kept(self, before):
+        """Untagging a public official takes away their stricter rules and the compliance approval: a Manager's
+        decision, as marking one is."""
+        if self.env.su or in_workflow(self) or self.env.user.has_group("customer_care_budget.group_care_manager"):
+            return
+        dropped = [partner for partner, tags in before.items() if tags - partner.category_id]
+        if dropped:
+            raise AccessError(self.env._(
+                "Only a Customer Care Manager can remove the public-official tags of %(contacts)s.",
+                contacts=", ".join(partner.name for partner in dropped),
             ))
 
     # ------------------------------------------------------------

@@ -4,9 +4,9 @@ from odoo.tools import SQL
 
 class CareRecipientCap(models.Model):
     """Each recipient's year against each yearly cap that weighs it (rules *Value per recipient per calendar
-    year*): what the register holds for the recipient that year, in the rule's activity if it has one, and the
-    share of the cap it uses. What a compliance officer reads to see who is near their cap before the next
-    gift."""
+    year*): what approved and posted expenses gave the recipient that year, in the rule's activity if it has
+    one, and the share of the cap it uses. What a compliance officer reads to see who is near their cap before
+    the next gift. Our own people among the recipients are weighed by no cap."""
 
     _name = "care.recipient.cap"
     _description = "Recipient Yearly Cap"
@@ -29,26 +29,33 @@ class CareRecipientCap(models.Model):
 
     @property
     def _table_query(self):
+        # grouped on what the filters name (company, year, recipient, rule): PostgreSQL applies them before
+        # grouping. Ids stay below 2^53 for a browser: recipient id x 10^5 + rule id (below 1,000) x 100 + the
+        # year's last two digits.
         return SQL(
             """
-            -- ids stable as long as the rules and the years are: a rule, a recipient, a year
-            SELECT (rule.id::bigint * 10000 + EXTRACT(YEAR FROM register.date)::bigint) * 1000000000
-                       + register.recipient_id AS id,
-                   register.recipient_id, register.partner_id, rule.id AS rule_id, register.company_id,
-                   EXTRACT(YEAR FROM register.date)::int AS year, BOOL_OR(register.public_official) AS public_official,
-                   COUNT(*) AS event_count, SUM(register.amount_per_person) AS amount, rule.amount_limit AS cap,
-                   SUM(register.amount_per_person) / rule.amount_limit * 100 AS cap_used_pct
-              FROM (%s) register
-              JOIN res_partner recipient ON recipient.id = register.recipient_id
+            SELECT (rel.partner_id::bigint * 1000 + rule.id) * 100 + MOD(EXTRACT(YEAR FROM e.date)::int, 100) AS id,
+                   rel.partner_id AS recipient_id, e.partner_id, rule.id AS rule_id, e.company_id,
+                   EXTRACT(YEAR FROM e.date)::int AS year, BOOL_OR(official.is_official) AS public_official,
+                   COUNT(*) AS event_count, SUM(e.amount_per_person) AS amount, rule.amount_limit AS cap,
+                   SUM(e.amount_per_person) / rule.amount_limit * 100 AS cap_used_pct
+              FROM care_expense_recipient_rel rel
+              JOIN care_expense e ON e.id = rel.expense_id AND e.state IN ('approved', 'posted')
+              JOIN res_partner recipient ON recipient.id = rel.partner_id
+                                        -- the customer's contacts
+                                        AND recipient.commercial_partner_id = e.partner_id
+              CROSS JOIN LATERAL (
+                  SELECT COALESCE(recipient.care_public_official, FALSE) OR EXISTS (
+                      SELECT 1 FROM res_partner_res_partner_category_rel tag
+                        JOIN care_company_official_category_rel official ON official.category_id = tag.category_id
+                       WHERE tag.partner_id = rel.partner_id AND official.company_id = e.company_id
+                  ) AS is_official
+              ) official
               JOIN care_expense_rule rule ON rule.kind = 'recipient_year' AND rule.active AND rule.amount_limit > 0
-                                         AND COALESCE(rule.company_id, register.company_id) = register.company_id
-                                         AND COALESCE(rule.activity_type_id, register.activity_type_id)
-                                             = register.activity_type_id
-                                         AND (rule.scope = 'all' OR register.public_official)
-             -- the customer's contacts: our own people are no recipients a cap weighs
-             WHERE recipient.commercial_partner_id = register.partner_id
-          GROUP BY register.recipient_id, register.partner_id, rule.id, register.company_id,
-                   EXTRACT(YEAR FROM register.date)
+                                         AND COALESCE(rule.company_id, e.company_id) = e.company_id
+                                         AND COALESCE(rule.activity_type_id, e.care_activity_type_id)
+                                             = e.care_activity_type_id
+                                         AND (rule.scope = 'all' OR official.is_official)
+          GROUP BY rel.partner_id, e.partner_id, rule.id, e.company_id, EXTRACT(YEAR FROM e.date)
             """,
-            self.env["care.gift.register"]._table_query,
         )

@@ -100,8 +100,14 @@ class TestComplianceRules(CareTestCommon):
             second.with_user(self.care_manager).validate_tier()
         self.assertEqual(second.state, "submitted")
         rule.severity = "warn"
-        with self.assertRaisesRegex(ValidationError, "give a justification"), self.env.cr.savepoint():
+        with self.assertRaisesRegex(ValidationError, "This warning is new since the submission: reset the expense"), \
+                self.env.cr.savepoint():
             second.with_user(self.care_manager).validate_tier()
+        second.with_user(self.care_manager).action_reset_to_draft()
+        self._submit_justified(second, "Two gifts for one wedding")
+        self.assertEqual(second.warned_rule_ids, rule)
+        second.with_user(self.care_manager).validate_tier()
+        self.assertEqual(second.state, "approved", "the warning the reviewers read")
 
     def test_events_per_recipient_are_counted_over_the_period(self):
         rule = self._rule("recipient_frequency", "block", max_count=2, period_days=30)
@@ -112,6 +118,9 @@ class TestComplianceRules(CareTestCommon):
         fourth = self._gift(140.0, self.buyer)
         self.assertIn("Ann Buyer would have 3 events from 05/17/2026 to 06/15/2026: at most 2 per 30 days",
                       self._refusal(fourth))
+        # dated before what is approved: the window from 3 May holds 16 May, 20 May and 1 June
+        self.assertIn("Ann Buyer would have 3 events from 05/03/2026 to 06/01/2026",
+                      self._refusal(self._gift(150.0, self.buyer, date="2026-05-20")))
         rule.severity = "warn"
         self._submit_justified(fourth, "The yearly fair: one gift a day is the custom")
 
@@ -148,6 +157,16 @@ class TestComplianceRules(CareTestCommon):
         found = self.env["care.expense"].with_user(self.care_compliance).search([("shared_receipt", "=", True)])
         self.assertEqual(found & (mine | theirs | self._expense(90.0)), mine | theirs)
         self.assertTrue(mine.with_user(self.care_compliance).shared_receipt)
+
+    def test_every_person_named(self):
+        rule = self._rule("recipients_named", "block")
+        self.assertIn("it names no recipient", self._refusal(self._expense(100.0)))
+        self.assertIn("it counts 3 persons but names 1: name every person",
+                      self._refusal(self._gift(100.0, self.buyer, person_count=3)))
+        self.assertEqual(self._submit_and_approve(self._gift(100.0, self.buyer, self.care_manager.partner_id,
+                                                             date="2026-06-14")).state, "approved")
+        rule.severity = "warn"
+        self._submit_justified(self._expense(110.0), "A gift basket for the whole office")
 
     def test_a_rule_needs_its_limits(self):
         with self.assertRaisesRegex(ValidationError, "Period"), self.env.cr.savepoint():
@@ -191,12 +210,32 @@ class TestComplianceRules(CareTestCommon):
         self.assertEqual(dinner.review_ids.filtered(lambda rev: rev.definition_id == compliance).done_by,
                          self.care_compliance)
 
+        with self.assertRaisesRegex(UserError, "locked once submitted"), self.env.cr.savepoint():
+            self.env["ir.attachment"].with_user(self.care_user).create({
+                "name": "other.pdf", "raw": b"%PDF other", "res_model": "care.expense", "res_id": dinner.id})
+        with self.assertRaisesRegex(UserError, "locked once submitted"), self.env.cr.savepoint():
+            dinner.attachment_ids.with_user(self.care_manager).unlink()
+
         plain = self._dinner(90.0)
         plain.action_submit()
         self.assertFalse(plain.official_recipient)
         with self.assertRaisesRegex(UserError, "not a reviewer"), self.env.cr.savepoint():
             plain.with_user(self.care_compliance).validate_tier()
         self.assertRpcRefused(self.care_compliance, "care.expense", "write", plain.ids, {"purpose": "Changed"})
+
+    def test_only_a_manager_removes_an_officials_tag(self):
+        soe = self.env["res.partner.category"].create({"name": "SOE staff"})
+        other = self.env["res.partner.category"].create({"name": "Golf"})
+        self.company.care_official_category_ids = soe
+        self.buyer.category_id = soe | other
+        self.rpc(self.care_user, "res.partner", "write", self.buyer.ids, {"category_id": [Command.unlink(other.id)]})
+        self.assertRpcRefused(self.care_user, "res.partner", "write", self.buyer.ids,
+                              {"category_id": [Command.unlink(soe.id)]})
+        self.buyer.invalidate_recordset()
+        self.assertEqual(self.buyer.category_id, soe)
+        self.rpc(self.care_manager, "res.partner", "write", self.buyer.ids, {"category_id": [Command.clear()]})
+        self.buyer.invalidate_recordset()
+        self.assertFalse(self.buyer.category_id)
 
     def test_the_compliance_approver_group_is_configurable(self):
         self.env.ref("customer_care_budget.tier_definition_care_expense_official").reviewer_group_id = \
