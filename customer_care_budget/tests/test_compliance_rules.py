@@ -260,7 +260,7 @@ class TestComplianceRules(CareTestCommon):
                                        ("out_invoice", "2025-06-01", 5000.0)):  # out of the 364 days
             self.init_invoice(move_type, partner=self.customer, invoice_date=day, amounts=[amount], post=True)
         # 8,000 x 40 % = 3,200 of margin over the 364 days to today, and to the expenses' date: 320 of care
-        self._rule("margin_share", "block", max_share_pct=10.0)
+        rule = self._rule("margin_share", "block", max_share_pct=10.0)
         self._submit_and_approve(self._expense(200.0))
         customer = self.customer.with_user(self.care_user)
         self.assertRecordValues(customer, [{"care_trailing_margin": 3200.0, "care_trailing_spend": 200.0,
@@ -274,6 +274,8 @@ class TestComplianceRules(CareTestCommon):
         never_invoiced = self._customer("New Prospect")
         self.assertIn("against a trailing gross margin of $ 0.00",
                       self._refusal(self._expense(10.0, partner=never_invoiced)))
+        rule.severity = "warn"
+        self._submit_justified(self._expense(11.0), "The yearly review's small thank-you")
 
     # ------------------------------------------------------------
     # compliance views: access, and the register's XLSX
