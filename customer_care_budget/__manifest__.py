@@ -36,6 +36,7 @@
         "wizard/care_budget_next_views.xml",
         "views/res_partner_views.xml",
         "views/care_segment_history_views.xml",
+        "views/care_clv_model_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/care_tier_pin_views.xml",
         "views/customer_care_menus.xml",

@@ -24,5 +24,7 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import care_segment_history
+from . import care_clv_model
+from . import care_clv_model_decile
 from . import tier_definition
 from . import tier_review

@@ -22,6 +22,7 @@ from . import test_holdout
 from . import test_i18n
 from . import test_incrementality_formulas
 from . import test_clv_model_formulas
+from . import test_clv_model
 from . import test_lifecycle_stage
 from . import test_multi_company
 from . import test_performance
