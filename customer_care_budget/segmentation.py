@@ -63,6 +63,15 @@ class PurchaseGap:
     average_gap: float
 
 
+@dataclass(frozen=True)
+class ProbablyGone:
+    """The fitted purchase model (``clv_model``) gives the customer less than the threshold's chance of still being
+    a customer."""
+
+    alive_pct: float
+    threshold_pct: float
+
+
 def tier_for_score(ladder, score):
     """The tier (id) of ``ladder`` the RFM ``score`` reaches: the highest whose minimum it reaches; None."""
     return next((tier_id for minimum, tier_id in ladder if score >= minimum), None)

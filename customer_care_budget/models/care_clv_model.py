@@ -111,9 +111,9 @@ class CareClvModel(models.Model):
     def _fit(self):
         self.ensure_one()
         self.env["account.move"].flush_model()
-        rows = self.env.execute_query(self._customer_query())
-        x, t_x, tenure, value, actual = (np.array(column, dtype=float) for column in zip(*rows)) if rows \
-            else (np.array([]),) * 5
+        _ids, x, t_x, tenure, value, actual = self._purchase_rows(
+            self.company_id, self.date_calibration, self.date_calibration + timedelta(days=self.holdout_days),
+        )
         figures = {"date_fitted": fields.Datetime.now(), "customer_count": len(x),
                    "repeat_customer_count": int(np.count_nonzero(x))}
         workflow(self.decile_ids.sudo()).unlink()  # sudo: see below
@@ -151,13 +151,15 @@ class CareClvModel(models.Model):
         return ["bgnbd_r", "bgnbd_alpha", "bgnbd_a", "bgnbd_b", "bgnbd_log_likelihood", "gg_p", "gg_q", "gg_gamma",
                 "gg_log_likelihood", "value_correlation", "predicted_purchases", "actual_purchases", "error_pct"]
 
-    def _customer_query(self):
-        """One row per customer who bought by the calibration date: repeat purchases x, days from the first
-        purchase to the last one (t_x) and to the calibration date (T), the average value of the repeat
-        purchases, and the purchases in the holdout. A purchase is a day with posted invoices (refunds
-        subtracted from its value), as the model counts purchase occasions."""
-        calibration = self.date_calibration
-        return SQL(
+    @api.model
+    def _purchase_rows(self, company, calibration, holdout_end, partner_ids=None):
+        """(partner ids, x, t_x, T, value, holdout purchases) as arrays, one entry per customer of ``company``
+        who bought by ``calibration``: repeat purchases, days from the first purchase to the last one and to
+        the calibration date, the average value of the repeat purchases, and the purchases after the
+        calibration date up to ``holdout_end``; of ``partner_ids`` only, if given. A purchase is a day with posted
+        invoices (refunds subtracted from its value), as the model counts purchase occasions. One query."""
+        self.env["account.move"].flush_model()
+        rows = self.env.execute_query(SQL(
             """
             WITH days AS (
                 SELECT m.commercial_partner_id AS partner_id, m.invoice_date AS day,
@@ -166,14 +168,15 @@ class CareClvModel(models.Model):
                   FROM account_move m
                  WHERE m.company_id = %(company_id)s AND m.state = 'posted'
                    AND m.move_type IN ('out_invoice', 'out_refund') AND m.commercial_partner_id IS NOT NULL
-                   AND m.invoice_date <= %(holdout_end)s
+                   AND m.invoice_date <= %(holdout_end)s %(partners)s
               GROUP BY m.commercial_partner_id, m.invoice_date
             ),
             ranked AS (
                 SELECT days.*, ROW_NUMBER() OVER (PARTITION BY partner_id ORDER BY day) AS rank
                   FROM days WHERE purchase
             )
-            SELECT COUNT(*) FILTER (WHERE day <= %(calibration)s) - 1 AS x,
+            SELECT partner_id,
+                   COUNT(*) FILTER (WHERE day <= %(calibration)s) - 1 AS x,
                    MAX(day) FILTER (WHERE day <= %(calibration)s) - MIN(day) AS t_x,
                    %(calibration)s - MIN(day) AS tenure,
                    COALESCE(AVG(value) FILTER (WHERE day <= %(calibration)s AND rank > 1), 0) AS value,
@@ -181,7 +184,11 @@ class CareClvModel(models.Model):
               FROM ranked
           GROUP BY partner_id
             HAVING MIN(day) <= %(calibration)s
+          ORDER BY partner_id
             """,
-            company_id=self.company_id.id, calibration=calibration,
-            holdout_end=calibration + timedelta(days=self.holdout_days),
-        )
+            company_id=company.id, calibration=calibration, holdout_end=holdout_end,
+            partners=SQL() if partner_ids is None else SQL("AND m.commercial_partner_id = ANY(%s)", list(partner_ids)),
+        ))
+        if not rows:
+            return (np.array([]),) * 6
+        return tuple(np.array(column, dtype=float) for column in zip(*rows))

@@ -53,6 +53,31 @@ class ResCompany(models.Model):
         default=3.0,
         help="How many years a customer is expected to stay, used for customer lifetime value.",
     )
+    care_value_horizon_days = fields.Integer(
+        string="Value Horizon (days)", default=365,
+        help="The fitted customer value model's discounted CLV counts the purchases expected over this horizon.",
+    )
+    care_value_discount_pct = fields.Float(
+        string="Yearly Discount Rate (%)", default=10.0,
+        help="Rate the discounted CLV discounts future margin at, per year (applied month by month).",
+    )
+    care_expected_days = fields.Integer(
+        string="Expected Purchases over (days)", default=90,
+        help="The period each customer's expected purchases are shown for.",
+    )
+    care_alive_threshold_pct = fields.Float(
+        string="Churn below Probability Alive (%)", default=30.0,
+        help="A customer whose probability of still being a customer (the fitted model's) falls below this gets "
+        "the churn signal.",
+    )
+    care_value_fit = fields.Char(
+        string="Value Model Fit", readonly=True, copy=False,
+        help="Technical: the last fitted parameters and the fingerprint of the invoices they came from (JSON).",
+    )
+    care_value_model_status = fields.Char(
+        string="Value Model", readonly=True,
+        help="What the last recompute fitted (its customers and parameters), or why it kept the simple CLV formula.",
+    )
 
     care_expense_journal_id = fields.Many2one(
         "account.journal",
@@ -135,7 +160,8 @@ class ResCompany(models.Model):
     @api.constrains(
         "care_window_days", "care_new_days", "care_at_risk_drop_pct", "care_gap_factor",
         "care_dormant_days", "care_lost_days", "care_gross_margin_pct", "care_relationship_years",
-        "care_warning_threshold",
+        "care_warning_threshold", "care_value_horizon_days", "care_value_discount_pct", "care_expected_days",
+        "care_alive_threshold_pct",
     )
     def _check_care_segmentation_settings(self):
         for company in self:
@@ -156,7 +182,13 @@ class ResCompany(models.Model):
                     dormant=company.care_dormant_days,
                     lost=company.care_lost_days,
                 ))
-            for pct in (company.care_at_risk_drop_pct, company.care_gross_margin_pct, company.care_warning_threshold):
+            if min(company.care_value_horizon_days, company.care_expected_days) <= 0:
+                raise ValidationError(self.env._(
+                    "The value horizon and the expected purchases period of %(company)s must be positive numbers of "
+                    "days.", company=company.name,
+                ))
+            for pct in (company.care_at_risk_drop_pct, company.care_gross_margin_pct, company.care_warning_threshold,
+                        company.care_value_discount_pct, company.care_alive_threshold_pct):
                 if not 0 <= pct <= 100:
                     raise ValidationError(self.env._(
                         "Percentages must lie between 0 and 100 (got %(value)s).", value=pct,

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from .. import segmentation
+from .. import clv_model, segmentation
 from ..tools import money_formatter
 from .care_guard_mixin import given_values, in_workflow, workflow
 
@@ -26,7 +26,7 @@ CARE_SEGMENT_FIELDS = {
     "care_first_invoice_date", "care_last_invoice_date", "care_frequency", "care_monetary",
     "care_r_score", "care_f_score", "care_m_score", "care_score", "care_clv", "care_churn_risk",
     "care_churn_reason", "care_annual_allowance", "care_segment_history_ids", "care_segment_key",
-    "care_public_official",
+    "care_public_official", "care_alive_pct", "care_expected_purchases", "care_expected_value", "care_model_clv",
 }
 # The segment field a Customer Care Manager may write (account managers record size and need, which are
 # no segment fields); every other one comes from the recompute, the pin wizard or Unpin.
@@ -43,7 +43,10 @@ CARE_EMPTY_AS_ZERO = {"integer": 0, "float": 0.0, "boolean": False}
 PROSPECT_VALUES = dict.fromkeys(CARE_COMPUTED_FIELDS) | {
     "care_stage": "prospect", "care_churn_risk": False, "care_frequency": 0, "care_monetary": 0.0, "care_clv": 0.0,
     "care_r_score": 0, "care_f_score": 0, "care_m_score": 0, "care_score": 0,
+    "care_alive_pct": 0.0, "care_expected_purchases": 0.0, "care_expected_value": 0.0, "care_model_clv": 0.0,
 }
+# What a customer gets from the value model when the company's could not be fitted: nothing but the simple CLV.
+NO_MODEL_VALUES = {"care_alive_pct": 0.0, "care_expected_purchases": 0.0, "care_expected_value": 0.0}
 
 
 class ResPartner(models.Model):
@@ -147,6 +150,25 @@ class ResPartner(models.Model):
         "the first invoice, at least one) x gross margin % x expected relationship years, "
         "both from Settings. In company currency.",
         groups=CARE_GROUPS,
+    )
+    care_alive_pct = fields.Float(
+        string="Probability Alive (%)", company_dependent=True, groups=CARE_GROUPS,
+        help="The fitted purchase model's (BG/NBD) probability that the customer still buys from us, from how often "
+        "and how recently they bought; 0 when the company's model could not be fitted (Settings).",
+    )
+    care_expected_purchases = fields.Float(
+        string="Expected Purchases", company_dependent=True, groups=CARE_GROUPS,
+        help="Purchases the fitted model expects from the customer over the period of Settings.",
+    )
+    care_expected_value = fields.Float(
+        string="Expected Value per Purchase", company_dependent=True, groups=CARE_GROUPS,
+        help="The fitted Gamma-Gamma model's value of the customer's next purchases: their own average, shrunk "
+        "towards everyone's the fewer purchases it rests on. In company currency.",
+    )
+    care_model_clv = fields.Float(
+        string="Discounted CLV", company_dependent=True, groups=CARE_GROUPS,
+        help="Expected purchases over the value horizon x expected value x gross margin %, discounted month by "
+        "month at the yearly rate of Settings; the simple CLV when the company's model could not be fitted.",
     )
     care_churn_risk = fields.Boolean(
         string="Churn Risk",
@@ -516,9 +538,14 @@ class ResPartner(models.Model):
         rules = partners._care_segment_rules(company)
         describe = partners._care_signal_describer(company)
         changes, history = [], []
-        inputs_key = partners._care_inputs_key(rules, describe)
-        for partner_id, pinned_tier_id, key, current, row in partners._care_segment_rows(company, rules, inputs_key):
-            target = partners._care_segment_values(row, rules, describe, pinned_tier_id)
+        fit = partners._care_value_fit(company, rules.today)
+        inputs_key = partners._care_inputs_key(rules, describe, partners._care_value_key(company, fit))
+        rows = partners._care_segment_rows(company, rules, inputs_key)
+        valued, gone = partners._care_value_scores(company, rules, fit, [row[0] for row in rows])
+        for partner_id, pinned_tier_id, key, current, row in rows:
+            target = partners._care_segment_values(
+                row, rules, describe, pinned_tier_id, valued.get(partner_id), gone.get(partner_id),
+            )
             if tuple(target.values()) == current:  # both in the order of CARE_COMPUTED_FIELDS
                 continue
             changes.append((partner_id, key, target))
@@ -547,13 +574,93 @@ class ResPartner(models.Model):
             decimal_places=company.currency_id.decimal_places,
         )
 
-    def _care_inputs_key(self, rules, describe):
+    def _care_inputs_key(self, rules, describe, fit_key):
         """A fingerprint of what a customer's segment values follow from besides its own aggregate and pin:
-        the day's rules and ladder, and how churn signals are worded (language, currency format). With a
-        customer's aggregate and pin it makes the customer's ``care_segment_key`` (see
-        :meth:`_care_segment_rows`)."""
-        wording = describe([segmentation.RevenueDrop(2, 1.5, 0.5, 67), segmentation.PurchaseGap(3, 1.5, 1.0)])
-        return hashlib.md5(f"{rules!r}|{wording}".encode(), usedforsecurity=False).hexdigest()
+        the day's rules and ladder, the company's value model fit (``fit_key``), and how churn signals are
+        worded (language, currency format). With a customer's aggregate and pin it makes the customer's
+        ``care_segment_key`` (see :meth:`_care_segment_rows`)."""
+        wording = describe([segmentation.RevenueDrop(2, 1.5, 0.5, 67), segmentation.PurchaseGap(3, 1.5, 1.0),
+                            segmentation.ProbablyGone(12.5, 30.0)])
+        return hashlib.md5(f"{rules!r}|{fit_key}|{wording}".encode(), usedforsecurity=False).hexdigest()
+
+    def _care_value_fit(self, company, today):
+        """The purchase model (``clv_model``) of ``company`` fitted on its invoices up to ``today``, or None when
+        there is too little data (the company's *Value Model* status says why). The fit is kept on the company
+        with a fingerprint of the invoices and settings it came from: a recompute finding them unchanged reuses
+        it rather than reading every customer's purchases and fitting again."""
+        fingerprint = self._care_value_fingerprint(company, today)
+        kept = json.loads(company.care_value_fit or "{}")
+        if kept.get("fingerprint") == fingerprint:
+            return clv_model.Fit.from_parameters(kept["parameters"]) if kept.get("parameters") else None
+        _ids, x, t_x, tenure, value, _after = self.env["care.clv.model"]._purchase_rows(company, today, today)
+        try:
+            fit = clv_model.fit(x, t_x, tenure, value)
+        except clv_model.NotEnoughData:
+            fit = None
+            status = self.env._(
+                "Simple CLV formula: %(count)s customers bought again, the fitted model needs %(needed)s.",
+                count=int((x > 0).sum()), needed=clv_model.MIN_REPEAT_CUSTOMERS,
+            )
+        else:
+            bgnbd, gamma_gamma = fit.bgnbd, fit.gamma_gamma
+            status = self.env._(
+                "Fitted on %(customers)s customers (%(repeat)s bought again): BG/NBD r %(r).3g, α %(alpha).3g days, "
+                "a %(a).3g, b %(b).3g; Gamma-Gamma p %(p).3g, q %(q).3g, γ %(gamma).3g.",
+                customers=len(x), repeat=int((x > 0).sum()), r=bgnbd.r, alpha=bgnbd.alpha, a=bgnbd.a, b=bgnbd.b,
+                p=gamma_gamma.p, q=gamma_gamma.q, gamma=gamma_gamma.gamma,
+            )
+        # sudo: the recompute keeps on the company what it fitted, whoever runs it (a Manager, the cron)
+        company.sudo().write({
+            "care_value_model_status": status,
+            "care_value_fit": json.dumps({"fingerprint": fingerprint, "parameters": fit and fit.parameters()}),
+        })
+        return fit
+
+    def _care_value_key(self, company, fit):
+        """What the customers' model values follow from besides their purchases: the fit and the settings."""
+        return repr((fit and fit.parameters(), company.care_value_horizon_days, company.care_value_discount_pct,
+                     company.care_expected_days, company.care_alive_threshold_pct))
+
+    def _care_value_fingerprint(self, company, today):
+        """What a fit follows from: the company's posted customer invoices (their number, latest change and
+        total) and the day. One aggregate over the company's invoices."""
+        self.env["account.move"].flush_model()
+        count, changed, total = self.env.execute_query(SQL(
+            """
+            SELECT COUNT(*), MAX(write_date)::text, SUM(amount_untaxed_signed)::text FROM account_move
+             WHERE company_id = %s AND state = 'posted' AND move_type IN ('out_invoice', 'out_refund')
+            """,
+            company.id,
+        ))[0]
+        return f"{today}|{count}|{changed}|{total}"
+
+    def _care_value_scores(self, company, rules, fit, partner_ids):
+        """({customer id: value-model fields}, {customer id: ProbablyGone signal}) of ``partner_ids`` who bought,
+        from ``fit`` (None: no customer gets values, each keeps the simple CLV). One query for their purchases."""
+        if not fit or not partner_ids:
+            return {}, {}
+        ids, x, t_x, tenure, value, _after = self.env["care.clv.model"]._purchase_rows(
+            company, rules.today, rules.today, partner_ids,
+        )
+        horizon, threshold = company.care_value_horizon_days, company.care_alive_threshold_pct
+        periods = max(1, round(horizon / 30))  # about monthly
+        rate = (1 + company.care_value_discount_pct / 100) ** (horizon / periods / 365) - 1
+        alive = fit.bgnbd.p_alive(x, t_x, tenure) * 100
+        expected = fit.bgnbd.expected_purchases(company.care_expected_days, x, t_x, tenure)
+        per_purchase = fit.gamma_gamma.expected_value(x, value)
+        margin = clv_model.discounted_clv(fit.bgnbd, fit.gamma_gamma, x, t_x, tenure, value, horizon, periods, rate) \
+            * company.care_gross_margin_pct / 100
+        places = rules.decimal_places
+        valued, gone = {}, {}
+        for partner_id, alive_pct, purchases, worth, clv in zip(ids.astype(int).tolist(), alive.tolist(),
+                                                                expected.tolist(), per_purchase.tolist(),
+                                                                margin.tolist()):
+            alive_pct = round(alive_pct, 1)  # as shown: the signal follows the figure the customer shows
+            valued[partner_id] = {"care_alive_pct": alive_pct, "care_expected_purchases": round(purchases, 2),
+                                  "care_expected_value": round(worth, places), "care_model_clv": round(clv, places)}
+            if alive_pct < threshold:
+                gone[partner_id] = segmentation.ProbablyGone(alive_pct, threshold)
+        return valued, gone
 
     def _care_invoice_aggregate_query(self, company, today):
         """Per commercial partner with posted invoices or refunds: its id, then the fields of
@@ -662,21 +769,24 @@ class ResPartner(models.Model):
             return SQL("COALESCE(%s, %s)", value, CARE_EMPTY_AS_ZERO[field.type])
         return value
 
-    def _care_segment_values(self, row, rules, describe, pinned_tier_id):
+    def _care_segment_values(self, row, rules, describe, pinned_tier_id, valued=None, gone=None):
         """The segment values an invoice aggregate ``row`` gives (None: never invoiced), typed as
         :meth:`_care_segment_rows` reads them, keyed in the order of ``CARE_COMPUTED_FIELDS``; ``describe``
-        words the churn signals."""
+        words the churn signals. ``valued``: the customer's value-model fields (None: no fit), ``gone`` its
+        ProbablyGone signal, if any (see :meth:`_care_value_model`)."""
         if not segmentation.is_invoiced(row):
             computed_tier_id = segmentation.tier_for_score(rules.ladder, 0)
             return {**PROSPECT_VALUES, "care_computed_tier_id": computed_tier_id,
                     "care_tier_id": pinned_tier_id or computed_tier_id}
         score = segmentation.rfm_score(row)
         computed_tier_id = segmentation.tier_for_score(rules.ladder, score)
-        signals = segmentation.churn_signals(row, rules)
-        return {
+        signals = [*segmentation.churn_signals(row, rules), *([gone] if gone else [])]
+        clv = segmentation.lifetime_value(row, rules)
+        values = {
+            **(valued or {**NO_MODEL_VALUES, "care_model_clv": clv}),
             "care_churn_reason": describe(signals) if signals else None,
             "care_churn_risk": bool(signals),
-            "care_clv": segmentation.lifetime_value(row, rules),
+            "care_clv": clv,
             "care_computed_tier_id": computed_tier_id,
             "care_f_score": row.f_score,
             "care_first_invoice_date": row.first_date,
@@ -689,6 +799,7 @@ class ResPartner(models.Model):
             "care_stage": segmentation.lifecycle_stage(row, rules, bool(signals)),
             "care_tier_id": pinned_tier_id or computed_tier_id,
         }
+        return {fname: values[fname] for fname in CARE_COMPUTED_FIELDS}
 
     def _care_signal_describer(self, company):
         """A function wording churn signals as the customer shows them: in the company's language whoever
@@ -700,8 +811,11 @@ class ResPartner(models.Model):
             "(%(early)s to %(late)s)",
         )
         purchase_gap = env._("no purchase for %(recency)s days, more than %(factor)s x the average gap of %(gap)s days")
+        probably_gone = env._("the purchase model gives %(alive)s%% chance of still buying, below %(threshold)s%%")
 
         def word(signal):
+            if isinstance(signal, segmentation.ProbablyGone):
+                return probably_gone % {"alive": signal.alive_pct, "threshold": signal.threshold_pct}
             if isinstance(signal, segmentation.RevenueDrop):
                 return revenue_drop % {"days": signal.days, "drop": signal.drop_pct,
                                        "early": money(signal.early), "late": money(signal.late)}

@@ -5,12 +5,15 @@ import numpy as np
 
 from odoo.tests import BaseCase
 
+from odoo.addons.customer_care_budget import clv_model
 from odoo.addons.customer_care_budget.clv_model import (
     MIN_REPEAT_CUSTOMERS,
     BgNbd,
+    Fit,
     GammaGamma,
     NotEnoughData,
     discounted_clv,
+    fit,
     fit_bgnbd,
     fit_gamma_gamma,
     frequency_value_correlation,
@@ -111,6 +114,16 @@ class TestClvModelFormulas(BaseCase):
         self.assertEqual(sum(actual for _c, _p, actual in check.deciles), float(self.x.sum()))
         predicted = [predicted / customers for customers, predicted, _a in check.deciles]
         self.assertEqual(predicted, sorted(predicted, reverse=True), "highest predicted first")
+
+    def test_a_fit_keeps_as_plain_numbers_and_samples_large_cohorts(self):
+        both = fit(self.x, self.t_x, self.tenure, self.value)
+        self.assertEqual(Fit.from_parameters(both.parameters()), both, "kept between runs without a change")
+        self.assertEqual(significant(both.bgnbd.r), 0.24)
+        self.patch(clv_model, "MAX_FIT_CUSTOMERS", 1500)
+        sampled = fit(self.x, self.t_x, self.tenure, self.value)
+        self.assertEqual(sampled.bgnbd.customers, 1500)
+        self.assertEqual(sampled, fit(self.x, self.t_x, self.tenure, self.value), "the same sample for the same rows")
+        self.assertAlmostEqual(sampled.bgnbd.r, both.bgnbd.r, delta=0.1)
 
     def test_gamma_gamma_is_a_plain_value(self):
         model = GammaGamma(p=6.25, q=3.74, gamma=15.44, log_likelihood=0.0, customers=1)

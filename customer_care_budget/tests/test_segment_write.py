@@ -64,7 +64,8 @@ class TestSegmentWrite(CareTestCommon):
         partners = self.env["res.partner"].with_company(self.company)
         with freeze_time(on_date or self.today):
             rules = partners._care_segment_rules(self.company)
-            inputs_key = partners._care_inputs_key(rules, partners._care_signal_describer(self.company))
+            value_key = partners._care_value_key(self.company, partners._care_value_fit(self.company, rules.today))
+            inputs_key = partners._care_inputs_key(rules, partners._care_signal_describer(self.company), value_key)
             rows = partners._care_segment_rows(self.company, rules, inputs_key)
         return {row[0] for row in rows} & set(customers.ids)
 
