@@ -528,11 +528,12 @@ class ResPartner(models.Model):
     def _care_recompute_company(self, company):
         """Recompute tier, stage, RFM, CLV and churn signal of every customer of ``company``.
 
-        Set-based, three queries whatever the number of customers: the aggregate of the posted invoices
-        joined to the current values, one UPDATE of the customers whose values changed, one INSERT of their
-        segment history (tier or stage changes). The formulas are in ``segmentation``; being pure, they
-        are not run again for the customers whose inputs are those of their last written values (see
-        :meth:`_care_inputs_key`).
+        Set-based, a few queries whatever the number of customers: the value model's fit (kept while the
+        invoices are unchanged, see :meth:`_care_value_fit`), the aggregate of the posted invoices joined to the
+        current values, the purchases of the customers to write (for the model's values), one UPDATE of the
+        customers whose values changed, one INSERT of their segment history (tier or stage changes). The formulas
+        are in ``segmentation`` and ``clv_model``; being pure, they are not run again for the customers whose
+        inputs are those of their last written values (see :meth:`_care_inputs_key`).
         """
         partners = self.with_company(company)
         rules = partners._care_segment_rules(company)
