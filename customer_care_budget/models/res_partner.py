@@ -27,6 +27,7 @@ CARE_SEGMENT_FIELDS = {
     "care_r_score", "care_f_score", "care_m_score", "care_score", "care_clv", "care_churn_risk",
     "care_churn_reason", "care_annual_allowance", "care_segment_history_ids", "care_segment_key",
     "care_public_official", "care_alive_pct", "care_expected_purchases", "care_expected_value", "care_model_clv",
+    "care_value_at_risk",
 }
 # The segment field a Customer Care Manager may write (account managers record size and need, which are
 # no segment fields); every other one comes from the recompute, the pin wizard or Unpin.
@@ -44,6 +45,7 @@ PROSPECT_VALUES = dict.fromkeys(CARE_COMPUTED_FIELDS) | {
     "care_stage": "prospect", "care_churn_risk": False, "care_frequency": 0, "care_monetary": 0.0, "care_clv": 0.0,
     "care_r_score": 0, "care_f_score": 0, "care_m_score": 0, "care_score": 0,
     "care_alive_pct": 0.0, "care_expected_purchases": 0.0, "care_expected_value": 0.0, "care_model_clv": 0.0,
+    "care_value_at_risk": 0.0,
 }
 # What a customer gets from the value model when the company's could not be fitted: nothing but the simple CLV.
 NO_MODEL_VALUES = {"care_alive_pct": 0.0, "care_expected_purchases": 0.0, "care_expected_value": 0.0}
@@ -169,6 +171,11 @@ class ResPartner(models.Model):
         string="Discounted CLV", company_dependent=True, groups=CARE_GROUPS,
         help="Expected purchases over the value horizon x expected value x gross margin %, discounted month by "
         "month at the yearly rate of Settings; the simple CLV when the company's model could not be fitted.",
+    )
+    care_value_at_risk = fields.Float(
+        string="Value at Risk", company_dependent=True, groups=CARE_GROUPS,
+        help="Discounted CLV x (1 - probability alive): what the customer is worth that we may be losing; the "
+        "simple CLV when the company's model could not be fitted. Customers at Risk lists the largest first.",
     )
     care_churn_risk = fields.Boolean(
         string="Churn Risk",
@@ -783,8 +790,11 @@ class ResPartner(models.Model):
         computed_tier_id = segmentation.tier_for_score(rules.ladder, score)
         signals = [*segmentation.churn_signals(row, rules), *([gone] if gone else [])]
         clv = segmentation.lifetime_value(row, rules)
+        model = valued or {**NO_MODEL_VALUES, "care_model_clv": clv}
         values = {
-            **(valued or {**NO_MODEL_VALUES, "care_model_clv": clv}),
+            **model,
+            "care_value_at_risk": round(model["care_model_clv"] * (1 - model["care_alive_pct"] / 100)
+                                        if valued else clv, rules.decimal_places),
             "care_churn_reason": describe(signals) if signals else None,
             "care_churn_risk": bool(signals),
             "care_clv": clv,

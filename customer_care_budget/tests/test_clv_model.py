@@ -126,6 +126,8 @@ class TestClvModel(CareTestCommon):
         self.assertEqual(len(customers), 40)
         for customer in customers:
             self.assertRecordValues(customer, [expected[customer.id]])
+            self.assertAlmostEqual(customer.care_value_at_risk,
+                                   customer.care_model_clv * (1 - customer.care_alive_pct / 100), delta=0.01)
         gone = customers.filtered(lambda customer: customer.care_alive_pct < threshold)
         self.assertTrue(gone)
         self.assertTrue(all(f"chance of still buying, below {threshold}%" in customer.care_churn_reason
@@ -133,6 +135,13 @@ class TestClvModel(CareTestCommon):
         self.assertFalse(any("chance of still buying" in (customer.care_churn_reason or "")
                              for customer in customers - gone))
         self.assertEqual(self._recompute(), 0, "a rerun the same day writes nothing")
+        # Customers at Risk lists the largest value at risk first (its list's default order, sorted in SQL)
+        at_risk = self.env.ref("customer_care_budget.res_partner_action_care_at_risk").view_id
+        self.assertIn('default_order="care_value_at_risk desc"', at_risk.get_combined_arch())
+        ordered = self.env["res.partner"].with_company(self.company).search(
+            [("id", "in", customers.ids)], order="care_value_at_risk desc")
+        self.assertEqual(ordered.mapped("care_value_at_risk"),
+                         sorted(customers.mapped("care_value_at_risk"), reverse=True))
         with patch.object(clv_model, "fit", side_effect=AssertionError("fitted again")):
             self._recompute()  # the invoices are those the kept fit came from
         self._invoice(customers[0], 500.0, 0)
@@ -155,7 +164,8 @@ class TestClvModel(CareTestCommon):
         self.assertIn("Simple CLV formula: 1 customers bought again", other.care_value_model_status)
         valued = customer.with_company(other)
         self.assertTrue(valued.care_clv)
-        self.assertRecordValues(valued, [{"care_model_clv": valued.care_clv, "care_alive_pct": 0.0}])
+        self.assertRecordValues(valued, [{"care_model_clv": valued.care_clv, "care_alive_pct": 0.0,
+                                          "care_value_at_risk": valued.care_clv}])
 
     def test_value_settings_edges(self):
         for fname, value in (("care_value_horizon_days", 0), ("care_expected_days", -1),
