@@ -409,24 +409,25 @@ class CareExpense(models.Model):
                 else expense._origin.official_recipient
 
     def _compute_shared_receipt(self):
-        shared = self._shared_receipt_ids(self._origin.ids)
+        shared = {mine for mine, _other in self._receipt_pairs(self._origin.ids)}
         for expense in self:
             expense.shared_receipt = expense._origin.id in shared
 
     def _search_shared_receipt(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             return NotImplemented
-        return Domain("id", "in" if (operator == "=") == value else "not in", list(self._shared_receipt_ids()))
+        shared = {mine for mine, _other in self._receipt_pairs()}
+        return Domain("id", "in" if (operator == "=") == value else "not in", list(shared))
 
-    def _shared_receipt_ids(self, among=None):
-        """Ids of the expenses (``among`` these, if given) with a receipt of the same content (checksum) as a
-        receipt of another submitted, approved or posted expense of their company, whoever filed it (as
-        :meth:`_receipt_twins` compares them): one query over the receipts."""
+    def _receipt_pairs(self, among=None):
+        """(expense id, other expense id) pairs where a receipt of the first (``among`` these, if given) has the
+        same content (checksum, as the Expenses app compares them) as a receipt of the other, a submitted,
+        approved or posted expense of the same company, whoever filed it. One query over the receipts."""
         self.env["ir.attachment"].flush_model(["res_model", "res_id", "checksum"])
         self.flush_model(["state", "company_id"])
-        self.env.cr.execute(SQL(
+        return self.env.execute_query(SQL(
             """
-            SELECT DISTINCT mine.res_id
+            SELECT DISTINCT mine.res_id, other.res_id
               FROM ir_attachment mine
               JOIN care_expense mine_expense ON mine_expense.id = mine.res_id
               JOIN ir_attachment other ON other.checksum = mine.checksum AND other.res_model = mine.res_model
@@ -438,7 +439,6 @@ class CareExpense(models.Model):
             """,
             self._name, SQL("AND mine.res_id = ANY(%s)", list(among)) if among is not None else SQL(),
         ))
-        return {row[0] for row in self.env.cr.fetchall()}
 
     @api.depends("user_id", "partner_id", "currency_id", "amount", "date")
     def _compute_twin_id(self):
@@ -856,19 +856,10 @@ class CareExpense(models.Model):
         return None
 
     def _receipt_twins(self):
-        """The other submitted, approved or posted expenses with a receipt of the same content (checksum, as the
-        Expenses app compares them), whoever filed them: of two drafts, the first one submitted passes."""
+        """The other expenses sharing a receipt with this one (see :meth:`_receipt_pairs`): of two drafts, the first
+        one submitted passes. sudo: other requesters' expenses, of which only the names show."""
         self.ensure_one()
-        checksums = [checksum for checksum in self.attachment_ids.mapped("checksum") if checksum]
-        if not checksums:
-            return self.browse()
-        # sudo: other requesters' receipts are not the requester's to read, and only their expense names show
-        twins = self.env["ir.attachment"].sudo().search([
-            ("res_model", "=", self._name), ("res_id", "!=", self._origin.id), ("checksum", "in", checksums),
-        ])
-        return self.sudo().browse(twins.mapped("res_id")).filtered(
-            lambda other: other.state in ("submitted", "approved", "posted") and other.company_id == self.company_id
-        )
+        return self.sudo().browse(sorted({other for _mine, other in self._receipt_pairs(self._origin.ids)}))
 
     def _policy_holdout(self):
         if self.holdout_reason:

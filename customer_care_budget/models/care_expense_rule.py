@@ -21,7 +21,7 @@ PARAMETERS = {
     "recipient_frequency": ("max_count", "period_days"),
     "recipients_named": (),
     "max_age": ("max_age_days",),
-    "receipt": ("amount_limit",),
+    "receipt": (),  # a limit of 0 asks every expense for a receipt
     "receipt_reused": (),
     "margin_share": ("max_share_pct",),
 }
@@ -104,11 +104,8 @@ class CareExpenseRule(models.Model):
     @api.constrains("kind", "amount_limit", "max_count", "period_days", "max_age_days", "max_share_pct")
     def _check_parameters(self):
         for rule in self:
+            # a zero count or cap would refuse everything: that is an inactive rule, not a limit
             missing = [fname for fname in PARAMETERS[rule.kind] if rule[fname] <= 0]
-            # a receipt rule may ask for a receipt on every expense (above 0); a zero count or cap would
-            # refuse everything: that is an inactive rule, not a limit
-            if rule.kind == "receipt":
-                missing = []
             if missing:
                 raise ValidationError(self.env._(
                     "The rule %(rule)s (%(kind)s) needs %(fields)s above zero.",

@@ -21,8 +21,10 @@ class IrAttachment(models.Model):
 
     def write(self, vals):
         expense_ids = self._care_expense_ids()
-        if vals.get("res_model", "care.expense") == "care.expense" and vals.get("res_id"):
-            expense_ids.append(vals["res_id"])
+        if vals.get("res_id"):  # moved onto an expense: onto the model written, else the file's own
+            # sudo: which model a file belongs to, whoever reads it
+            expense_ids += [vals["res_id"] for att in self.sudo()
+                            if vals.get("res_model", att.res_model) == "care.expense"]
         self._check_care_receipts_open(expense_ids)
         return super().write(vals)
 

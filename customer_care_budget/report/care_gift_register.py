@@ -2,6 +2,21 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 
+def official_sql(recipient, company):
+    """SQL: the partner row ``recipient`` (a table alias) is a public official in ``company`` (a column): flagged,
+    or tagged with a category the company's settings name; as ``res.partner.care_is_official`` says."""
+    return SQL(
+        """
+        (COALESCE(%(recipient)s.care_public_official, FALSE) OR EXISTS (
+            SELECT 1 FROM res_partner_res_partner_category_rel tag
+              JOIN care_company_official_category_rel official ON official.category_id = tag.category_id
+             WHERE tag.partner_id = %(recipient)s.id AND official.company_id = %(company)s
+        ))
+        """,
+        recipient=SQL.identifier(recipient), company=company,
+    )
+
+
 class CareGiftRegister(models.Model):
     """The gifts & hospitality register (礼品与招待登记): one row per recipient of every approved or posted care
     expense — who received what, when, worth how much per person, on which expense, approved by whom. What a
@@ -45,11 +60,7 @@ class CareGiftRegister(models.Model):
                    e.id AS expense_id, rel.partner_id AS recipient_id, e.partner_id, e.company_id, e.date,
                    e.care_activity_type_id AS activity_type_id, e.purpose, e.person_count, e.amount_per_person,
                    e.user_id, e.state,
-                   COALESCE(recipient.care_public_official, FALSE) OR EXISTS (
-                       SELECT 1 FROM res_partner_res_partner_category_rel tag
-                         JOIN care_company_official_category_rel official ON official.category_id = tag.category_id
-                        WHERE tag.partner_id = rel.partner_id AND official.company_id = e.company_id
-                   ) AS public_official,
+                   %s AS public_official,
                    (SELECT r.done_by FROM tier_review r
                      WHERE r.model = 'care.expense' AND r.res_id = e.id AND r.status = 'approved'
                   ORDER BY r.reviewed_date DESC NULLS LAST, r.id DESC LIMIT 1) AS approver_id
@@ -58,4 +69,5 @@ class CareGiftRegister(models.Model):
               JOIN res_partner recipient ON recipient.id = rel.partner_id
              WHERE e.state IN ('approved', 'posted')
             """,
+            official_sql("recipient", SQL.identifier("e", "company_id")),
         )

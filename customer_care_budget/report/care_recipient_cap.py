@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from .care_gift_register import official_sql
+
 
 class CareRecipientCap(models.Model):
     """Each recipient's year against each yearly cap that weighs it (rules *Value per recipient per calendar
@@ -44,13 +46,7 @@ class CareRecipientCap(models.Model):
               JOIN res_partner recipient ON recipient.id = rel.partner_id
                                         -- the customer's contacts
                                         AND recipient.commercial_partner_id = e.partner_id
-              CROSS JOIN LATERAL (
-                  SELECT COALESCE(recipient.care_public_official, FALSE) OR EXISTS (
-                      SELECT 1 FROM res_partner_res_partner_category_rel tag
-                        JOIN care_company_official_category_rel official ON official.category_id = tag.category_id
-                       WHERE tag.partner_id = rel.partner_id AND official.company_id = e.company_id
-                  ) AS is_official
-              ) official
+              CROSS JOIN LATERAL (SELECT %s AS is_official) official
               JOIN care_expense_rule rule ON rule.kind = 'recipient_year' AND rule.active AND rule.amount_limit > 0
                                          AND COALESCE(rule.company_id, e.company_id) = e.company_id
                                          AND COALESCE(rule.activity_type_id, e.care_activity_type_id)
@@ -58,4 +54,5 @@ class CareRecipientCap(models.Model):
                                          AND (rule.scope = 'all' OR official.is_official)
           GROUP BY rel.partner_id, e.partner_id, rule.id, e.company_id, EXTRACT(YEAR FROM e.date)
             """,
+            official_sql("recipient", SQL.identifier("e", "company_id")),
         )
