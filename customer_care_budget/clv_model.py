@@ -32,7 +32,13 @@ MAX_FIT_CUSTOMERS = 20000
 
 
 class NotEnoughData(ValueError):
-    """The rows cannot support a fit (too few repeat buyers, or the optimiser did not converge)."""
+    """The rows cannot support a fit. ``reason``: "few" (too few repeat buyers: ``repeat`` says how many),
+    "converge" (the optimiser did not converge) or "spread" (values per purchase too spread for a finite mean)."""
+
+    def __init__(self, message, reason, repeat=None):
+        super().__init__(message)
+        self.reason = reason
+        self.repeat = repeat
 
 
 @dataclass(frozen=True)
@@ -126,7 +132,8 @@ def fit_bgnbd(frequency, recency, tenure):
     x, t_x, big_t = _arrays(frequency, recency, tenure)
     _check_rows(x, t_x, big_t)
     if np.count_nonzero(x) < MIN_REPEAT_CUSTOMERS:
-        raise NotEnoughData(f"{np.count_nonzero(x)} customers bought again, {MIN_REPEAT_CUSTOMERS} needed")
+        raise NotEnoughData(f"{np.count_nonzero(x)} customers bought again, {MIN_REPEAT_CUSTOMERS} needed", "few",
+                            repeat=np.count_nonzero(x))
     scale = max(float(big_t.mean()), 1e-9)  # α in the rows' unit: start it at their scale
 
     def negative(log_params):
@@ -144,13 +151,16 @@ def fit_gamma_gamma(frequency, monetary):
     repeat = (x > 0) & (m_x > 0)
     x, m_x = x[repeat], m_x[repeat]
     if len(x) < MIN_REPEAT_CUSTOMERS:
-        raise NotEnoughData(f"{len(x)} customers bought again with a value, {MIN_REPEAT_CUSTOMERS} needed")
+        raise NotEnoughData(f"{len(x)} customers bought again with a value, {MIN_REPEAT_CUSTOMERS} needed", "few",
+                            repeat=len(x))
 
     def negative(log_params):
         p, q, gamma = np.exp(log_params)
         return -_gamma_gamma_log_likelihood(p, q, gamma, x, m_x).sum()
 
     p, q, gamma, log_likelihood = _maximise(negative, [0.0, 0.0, math.log(float(m_x.mean()))])
+    if q <= 1:  # the population's mean value p·γ / (q − 1), what one-time buyers are expected to spend, is infinite
+        raise NotEnoughData(f"q = {q:.3g}: values per purchase too spread for a finite mean", "spread")
     return GammaGamma(p, q, gamma, log_likelihood, len(x))
 
 
@@ -224,11 +234,19 @@ def _gamma_gamma_log_likelihood(p, q, gamma, x, m_x):
 
 
 def _maximise(negative, start):
-    """(parameters..., log-likelihood) maximising −``negative`` over log parameters from ``start``."""
-    result = optimize.minimize(negative, start, method="Nelder-Mead",
-                               options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 20000, "maxfev": 20000})
+    """(parameters..., log-likelihood) maximising −``negative`` over log parameters from ``start``, each within
+    e^±15 of its start. A maximum on that bound is no fit: the likelihood keeps rising towards a limit the rows do
+    not pin down (customers all alike, say), and the limit's predictions are not to be trusted."""
+    bounds = [(value - 15, value + 15) for value in start]
+    result = optimize.minimize(negative, start, method="L-BFGS-B", bounds=bounds,
+                               options={"maxiter": 5000, "ftol": 1e-13, "gtol": 1e-9})
+    if not result.success:  # its line search lost its way on a flat ridge: walk it without gradients
+        result = optimize.minimize(negative, result.x, method="Nelder-Mead", bounds=bounds,
+                                   options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 20000, "maxfev": 20000})
+    if any(min(value - low, high - value) < 1e-3 for value, (low, high) in zip(result.x, bounds)):
+        raise NotEnoughData("the likelihood rises towards a limit the rows do not pin down", "converge")
     if not result.success or not np.isfinite(result.fun):
-        raise NotEnoughData(f"the fit did not converge ({result.message})")
+        raise NotEnoughData(f"the fit did not converge ({result.message})", "converge")
     return (*map(float, np.exp(result.x)), -float(result.fun))
 
 

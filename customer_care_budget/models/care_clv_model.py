@@ -121,13 +121,8 @@ class CareClvModel(models.Model):
             bgnbd = clv_model.fit_bgnbd(x, t_x, tenure)
             gamma_gamma = clv_model.fit_gamma_gamma(x, value)
         except clv_model.NotEnoughData as error:
-            reason = self.env._(
-                "%(count)s customers bought again by the calibration date, the model needs %(needed)s",
-                count=figures["repeat_customer_count"], needed=clv_model.MIN_REPEAT_CUSTOMERS,
-            ) if figures["repeat_customer_count"] < clv_model.MIN_REPEAT_CUSTOMERS else self.env._(
-                "the fit failed: %(error)s", error=error,
-            )
-            workflow(self).write({**figures, **dict.fromkeys(self._fit_figures(), False), "fallback_reason": reason})
+            workflow(self).write({**figures, **dict.fromkeys(self._fit_figures(), False),
+                                  "fallback_reason": self._fallback_reason(error)})
             return
         check = clv_model.holdout_check(bgnbd, self.holdout_days, x, t_x, tenure, actual)
         workflow(self).write({
@@ -146,6 +141,21 @@ class CareClvModel(models.Model):
             {"model_id": self.id, "rank": rank, "customer_count": customers, "predicted": predicted, "actual": actual}
             for rank, (customers, predicted, actual) in enumerate(check.deciles, 1)
         ])
+
+    @api.model
+    def _fallback_reason(self, error):
+        """Why the purchase model could not be fitted (``error``: the model's ``NotEnoughData``), in words."""
+        if error.reason == "few":
+            return self.env._(
+                "%(count)s customers bought again (with a positive value), the model needs %(needed)s",
+                count=error.repeat, needed=clv_model.MIN_REPEAT_CUSTOMERS,
+            )
+        if error.reason == "spread":
+            return self.env._(
+                "the values per purchase are too spread for the Gamma-Gamma model to give them a finite mean (a few "
+                "customers' purchases far above the others')",
+            )
+        return self.env._("the fit did not converge on these purchases")
 
     def _fit_figures(self):
         return ["bgnbd_r", "bgnbd_alpha", "bgnbd_a", "bgnbd_b", "bgnbd_log_likelihood", "gg_p", "gg_q", "gg_gamma",

@@ -94,6 +94,24 @@ class TestClvModelFormulas(BaseCase):
         with self.assertRaisesRegex(ValueError, "recency"):
             fit_bgnbd([1, 2], [30.0, 1.0], [20.0, 20.0])
 
+    def test_customers_all_alike_are_no_fit(self):
+        # 30 customers who bought on the same two days: the likelihood climbs towards a limit (everyone leaving
+        # after the second purchase) that would call them all gone; the fit refuses rather than stop there
+        alike = ([1] * 30 + [0] * 5, [210.0] * 30 + [0.0] * 5, [270.0] * 35)
+        with self.assertRaisesRegex(NotEnoughData, "limit the rows do not pin down") as caught:
+            fit_bgnbd(*alike)
+        self.assertEqual((caught.exception.reason, caught.exception.repeat), ("converge", None))
+
+    def test_values_too_spread_for_a_finite_mean_are_no_fit(self):
+        # values drawn from a Gamma-Gamma with q = 0.7: the population's mean value p·γ / (q − 1), what one-time
+        # buyers are expected to spend, does not exist; the fit says so rather than give them a negative value
+        draw = np.random.default_rng(1)
+        rates, purchases = draw.gamma(0.7, 1 / 100, 200), draw.integers(1, 6, 200)
+        values = [draw.gamma(5, 1 / rate, count).mean() for rate, count in zip(rates, purchases)]
+        with self.assertRaisesRegex(NotEnoughData, "too spread") as caught:
+            fit_gamma_gamma(purchases, values)
+        self.assertEqual(caught.exception.reason, "spread")
+
     def test_the_holdout_check_on_crafted_customers(self):
         model = BgNbd(r=0.25, alpha=4.0, a=0.8, b=2.5, log_likelihood=0.0, customers=4)
         rows = ([0, 1, 4, 9], [0, 10.0, 30.0, 38.0], [39.0] * 4)
