@@ -40,7 +40,8 @@ class SegmentRules:
     gap_factor: float
     gross_margin_pct: float
     relationship_years: float
-    ladder: tuple  # ((minimum score, tier id), ...), highest minimum first
+    tier_basis: str  # "rfm": tiers rank the RFM score, "clv": the discounted CLV
+    ladder: tuple  # ((minimum score or CLV, tier id), ...), highest minimum first
     decimal_places: int  # of the company currency
 
 
@@ -73,7 +74,8 @@ class ProbablyGone:
 
 
 def tier_for_score(ladder, score):
-    """The tier (id) of ``ladder`` the RFM ``score`` reaches: the highest whose minimum it reaches; None."""
+    """The tier (id) of ``ladder`` the ``score`` (RFM score or CLV) reaches: the highest whose minimum it
+    reaches; None."""
     return next((tier_id for minimum, tier_id in ladder if score >= minimum), None)
 
 

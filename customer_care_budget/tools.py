@@ -62,6 +62,15 @@ def money_formatter(env, currency):
     return format_money
 
 
+def success_notification(message, next_action):
+    """The client action that shows ``message`` as a success, then runs ``next_action``."""
+    return {
+        "type": "ir.actions.client",
+        "tag": "display_notification",
+        "params": {"type": "success", "message": message, "next": next_action},
+    }
+
+
 def safe_ratio(numerator, denominator):
     """``numerator / denominator``, 0 when there is nothing to divide by (no spend, no customers...)."""
     return numerator / denominator if denominator else 0.0

@@ -9,8 +9,9 @@ MAX_CARE_SCORE = 15  # R + F + M, each scored 1-5
 class CareTier(models.Model):
     """A customer value tier (客户价值等级).
 
-    Rule: a customer gets the highest tier (by minimum score) whose minimum RFM score its
-    score reaches. Tiers without a company are shared by all companies.
+    Rule: a customer gets the highest tier whose minimum its value reaches: its RFM score against the
+    tiers' minimum scores, or, in a company ranking tiers by CLV (Settings), its discounted CLV against
+    their minimum CLVs. Tiers without a company are shared by all companies.
     """
 
     _name = "care.tier"
@@ -39,7 +40,13 @@ class CareTier(models.Model):
         required=True,
         help="A customer reaches this tier when its RFM score (recency + frequency + monetary scores, "
         "each 1-5, so 3-15) is at least this value; the highest tier reached wins. Customers never "
-        "invoiced score 0.",
+        "invoiced score 0. Used where the company ranks tiers by RFM score (Settings).",
+    )
+    min_clv = fields.Monetary(
+        string="Minimum Discounted CLV",
+        help="Where the company ranks tiers by CLV (Settings): a customer reaches this tier when its discounted CLV "
+        "is at least this amount, in company currency; the highest tier reached wins. Customers never invoiced "
+        "are worth 0.",
     )
     annual_allowance = fields.Monetary(
         string="Annual Allowance per Customer",
@@ -72,6 +79,10 @@ class CareTier(models.Model):
         f"CHECK(min_score >= 0 AND min_score <= {MAX_CARE_SCORE})",
         "The minimum RFM score of a tier must lie between 0 and 15.",
     )
+    _min_clv_positive = models.Constraint(
+        "CHECK(min_clv >= 0)",
+        "The minimum CLV of a tier cannot be negative.",
+    )
     _annual_allowance_positive = models.Constraint(
         "CHECK(annual_allowance >= 0)",
         "The annual allowance of a tier cannot be negative.",
@@ -81,15 +92,25 @@ class CareTier(models.Model):
         "The allocation weight of a tier cannot be negative.",
     )
 
-    @api.constrains("code", "min_score", "company_id", "active")
+    @api.constrains("code", "min_score", "min_clv", "company_id", "active")
     def _check_unique_rule(self):
-        """Two tiers seen by the same company may share neither a code nor a minimum score:
-        the tier a score leads to would be ambiguous."""
+        """Two tiers seen by the same company may share neither a code nor a minimum score, nor a minimum
+        CLV where that company ranks tiers by CLV: the tier a score or a CLV leads to would be ambiguous."""
+        tiers = self.with_context(active_test=True).sudo()  # sudo: check tiers of all companies
         for tier in self.filtered("active"):
             same_scope = Domain("id", "!=", tier.id)
             if tier.company_id:
                 same_scope &= Domain("company_id", "in", [tier.company_id.id, False])
-            clash = self.with_context(active_test=True).sudo().search(  # sudo: check tiers of all companies
+            same_clv = tiers.search(same_scope & Domain("min_clv", "=", tier.min_clv))
+            ranking = next((company for other in same_clv for company in tier._companies_seeing(other)
+                            if company.care_tier_basis == "clv"), None)
+            if ranking:
+                raise ValidationError(self.env._(
+                    "Tiers %(tier)s and %(other)s have the same minimum CLV (%(clv)s) while %(company)s ranks tiers "
+                    "by CLV: give each tier its own minimum CLV.",
+                    tier=tier.name, other=same_clv[0].name, clv=tier.min_clv, company=ranking.name,
+                ))
+            clash = tiers.search(
                 same_scope & (Domain("code", "=", tier.code) | Domain("min_score", "=", tier.min_score)),
                 limit=1,
             )
@@ -115,9 +136,9 @@ class CareTier(models.Model):
 
     @api.depends_context("company")
     def _compute_partner_count(self):
-        counts = self._customer_counts(self.env.company)
+        totals = self._customer_totals(self.env.company)
         for tier in self:
-            tier.partner_count = counts.get(tier, 0)
+            tier.partner_count = totals.get(tier, (0, 0.0))[0]
 
     @api.depends_context("company")
     def _compute_margin_ratio(self):
@@ -174,13 +195,27 @@ class CareTier(models.Model):
 
     @api.model
     def _get_ladder(self, company):
-        """The active tiers ``company`` sees, highest minimum score first (see the class docstring)."""
-        return self.search([("company_id", "in", [company.id, False])], order="min_score desc, id")
+        """The active tiers ``company`` sees, highest minimum first: minimum CLV where the company ranks tiers by
+        CLV, else minimum score (see the class docstring)."""
+        order = "min_clv desc, id" if company.care_tier_basis == "clv" else "min_score desc, id"
+        return self.search([("company_id", "in", [company.id, False])], order=order)
 
-    def _customer_counts(self, company):
-        """{tier: customers in it} of ``self`` in ``company`` (tiers are company-dependent), in one query.
-        Keyed by the records of ``self``, which a form's onchange holds as new records of the real ones."""
-        counts = dict(self.env["res.partner"].with_company(company)._read_group(
-            [("care_tier_id", "in", self._origin.ids)], ["care_tier_id"], ["__count"],
-        ))
-        return {tier: counts[tier._origin] for tier in self if tier._origin in counts}
+    def _companies_seeing(self, other):
+        """The companies that see both tiers ``self`` and ``other`` (shared tiers: every company)."""
+        companies = self.company_id | other.company_id
+        if len(companies) > 1:
+            return companies.browse()
+        # every company sees shared tiers, and companies are few
+        return companies or self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
+
+    def _customer_totals(self, company):
+        """{tier: (customers in it, their total discounted CLV)} of ``self`` in ``company`` (tiers are
+        company-dependent), in one query. Keyed by the records of ``self``, which a form's onchange holds as
+        new records of the real ones."""
+        totals = {
+            tier: (count, clv or 0.0)
+            for tier, count, clv in self.env["res.partner"].with_company(company)._read_group(
+                [("care_tier_id", "in", self._origin.ids)], ["care_tier_id"], ["__count", "care_model_clv:sum"],
+            )
+        }
+        return {tier: totals[tier._origin] for tier in self if tier._origin in totals}

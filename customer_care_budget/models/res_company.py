@@ -70,6 +70,17 @@ class ResCompany(models.Model):
         help="A customer whose probability of still being a customer (the fitted model's) falls below this gets "
         "the churn signal.",
     )
+    care_tier_basis = fields.Selection(
+        [("rfm", "RFM Score"), ("clv", "Discounted CLV")],
+        string="Rank Tiers By", default="rfm", required=True,
+        help="What puts a customer in a tier: its RFM score against the tiers' minimum scores, or its discounted CLV "
+        "(the fitted model's, else the simple one) against the tiers' minimum CLVs.",
+    )
+    care_allowance_clv_pct = fields.Float(
+        string="Suggested Allowance (% of CLV)", default=5.0,
+        help="A customer's suggested annual care allowance is this share of its discounted CLV; a Customer Care "
+        "Manager applies it. 0: no suggestion.",
+    )
     care_value_fit = fields.Char(
         string="Value Model Fit", readonly=True, copy=False,
         help="Technical: the last fitted parameters and the fingerprint of the invoices they came from (JSON).",
@@ -161,7 +172,7 @@ class ResCompany(models.Model):
         "care_window_days", "care_new_days", "care_at_risk_drop_pct", "care_gap_factor",
         "care_dormant_days", "care_lost_days", "care_gross_margin_pct", "care_relationship_years",
         "care_warning_threshold", "care_value_horizon_days", "care_value_discount_pct", "care_expected_days",
-        "care_alive_threshold_pct",
+        "care_alive_threshold_pct", "care_allowance_clv_pct",
     )
     def _check_care_segmentation_settings(self):
         for company in self:
@@ -188,7 +199,8 @@ class ResCompany(models.Model):
                     "days.", company=company.name,
                 ))
             for pct in (company.care_at_risk_drop_pct, company.care_gross_margin_pct, company.care_warning_threshold,
-                        company.care_value_discount_pct, company.care_alive_threshold_pct):
+                        company.care_value_discount_pct, company.care_alive_threshold_pct,
+                        company.care_allowance_clv_pct):
                 if not 0 <= pct <= 100:
                     raise ValidationError(self.env._(
                         "Percentages must lie between 0 and 100 (got %(value)s).", value=pct,
@@ -197,3 +209,9 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._(
                     "The at-risk gap factor and the expected relationship years must be positive.",
                 ))
+
+    @api.constrains("care_tier_basis")
+    def _check_care_tier_basis(self):
+        # the ladder of a company turning to CLV must tell its tiers apart by minimum CLV
+        for company in self.filtered(lambda company: company.care_tier_basis == "clv"):
+            self.env["care.tier"].with_company(company)._get_ladder(company)._check_unique_rule()

@@ -16,6 +16,8 @@ class ResConfigSettings(models.TransientModel):
     care_value_discount_pct = fields.Float(related="company_id.care_value_discount_pct", readonly=False)
     care_expected_days = fields.Integer(related="company_id.care_expected_days", readonly=False)
     care_alive_threshold_pct = fields.Float(related="company_id.care_alive_threshold_pct", readonly=False)
+    care_tier_basis = fields.Selection(related="company_id.care_tier_basis", readonly=False)
+    care_allowance_clv_pct = fields.Float(related="company_id.care_allowance_clv_pct", readonly=False)
     care_value_model_status = fields.Char(related="company_id.care_value_model_status")
     care_warning_threshold = fields.Float(related="company_id.care_warning_threshold", readonly=False)
     care_expense_journal_id = fields.Many2one(related="company_id.care_expense_journal_id", readonly=False)

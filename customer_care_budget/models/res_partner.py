@@ -5,10 +5,10 @@ from datetime import date, timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.fields import Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, groupby
 
 from .. import clv_model, segmentation
-from ..tools import money_formatter
+from ..tools import money_formatter, success_notification
 from .care_guard_mixin import given_values, in_workflow, workflow
 
 CARE_STAGES = [
@@ -38,6 +38,7 @@ CARE_COMPUTED_FIELDS = sorted(CARE_SEGMENT_FIELDS - {
     "care_pinned_tier_id", "care_pin_reason", "care_annual_allowance", "care_segment_history_ids", "care_segment_key",
     "care_public_official",
 })
+SOFT_RELOAD = {"type": "ir.actions.client", "tag": "soft_reload"}
 # How the ORM reads an empty company-dependent number or flag
 CARE_EMPTY_AS_ZERO = {"integer": 0, "float": 0.0, "boolean": False}
 # What a customer never invoiced gets (its tier is the ladder's lowest one a score of 0 reaches).
@@ -226,6 +227,11 @@ class ResPartner(models.Model):
         "Set by a Customer Care Manager.",
         groups=CARE_GROUPS,
     )
+    care_suggested_allowance = fields.Float(
+        string="Suggested Allowance", compute="_compute_care_suggested_allowance", groups=CARE_GROUPS,
+        help="The share of the customer's discounted CLV that Settings suggest as its annual care allowance, in "
+        "company currency; a Customer Care Manager applies it with Apply Suggested Allowance.",
+    )
     care_public_official = fields.Boolean(
         string="Public Official",
         tracking=True,
@@ -335,6 +341,15 @@ class ResPartner(models.Model):
             partner.care_trailing_margin, partner.care_trailing_spend = margin, spend
             partner.care_margin_ratio = spend / margin * 100 if margin > 0 else 0.0
 
+    @api.depends("care_model_clv")
+    @api.depends_context("company")
+    def _compute_care_suggested_allowance(self):
+        company = self.env.company
+        for partner in self:
+            partner.care_suggested_allowance = company.currency_id.round(
+                max(partner.care_model_clv, 0.0) * company.care_allowance_clv_pct / 100,
+            )
+
     @api.depends_context("company")
     def _compute_care_currency_id(self):
         self.care_currency_id = self.env.company.currency_id
@@ -402,15 +417,7 @@ class ResPartner(models.Model):
         self._check_care_manager()
         for company in self.env.companies:
             self._care_recompute_company(company)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": self.env._("Customer segments recomputed."),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return success_notification(self.env._("Customer segments recomputed."), SOFT_RELOAD)
 
     def action_care_view_feedback(self):
         self.ensure_one()
@@ -445,19 +452,11 @@ class ResPartner(models.Model):
                 user_id=(customer.user_id or self.env.user).id,
                 note=note,
             )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": self.env._(
-                    "Retention activities scheduled for %(count)s customers (%(held_out)s held out as control "
-                    "groups left alone).",
-                    count=len(customers), held_out=len(self.commercial_partner_id & held_out.partner_ids),
-                ),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return success_notification(self.env._(
+            "Retention activities scheduled for %(count)s customers (%(held_out)s held out as control groups left "
+            "alone).",
+            count=len(customers), held_out=len(self.commercial_partner_id & held_out.partner_ids),
+        ), {"type": "ir.actions.act_window_close"})
 
     def action_care_view_expenses(self):
         self.ensure_one()
@@ -484,6 +483,18 @@ class ResPartner(models.Model):
             })
             partner.message_post(body=self.env._("Care tier unpinned: the computed tier applies again."))
         self.env["care.segment.history"]._record_decision(pinned, "unpin", tiers_before)
+
+    def action_care_apply_suggested_allowance(self):
+        """Give the selected customers their suggested annual allowance (a Manager's decision; customers without
+        a suggestion keep theirs). One write per distinct amount."""
+        self._check_care_manager()
+        suggested = self.filtered("care_suggested_allowance")
+        for amount, partners in groupby(suggested, key=lambda partner: partner.care_suggested_allowance):
+            self.browse([partner.id for partner in partners]).write({"care_annual_allowance": amount})
+        return success_notification(self.env._(
+            "Suggested annual allowances given to %(count)s customers (%(left)s without a suggestion left as they "
+            "were).", count=len(suggested), left=len(self - suggested),
+        ), SOFT_RELOAD)
 
     def _check_care_manager(self):
         if not self.env.user.has_group("customer_care_budget.group_care_manager"):
@@ -578,7 +589,9 @@ class ResPartner(models.Model):
             gap_factor=company.care_gap_factor,
             gross_margin_pct=company.care_gross_margin_pct,
             relationship_years=company.care_relationship_years,
-            ladder=tuple((tier.min_score, tier.id) for tier in ladder),
+            tier_basis=company.care_tier_basis,
+            ladder=tuple((tier.min_clv if company.care_tier_basis == "clv" else tier.min_score, tier.id)
+                         for tier in ladder),
             decimal_places=company.currency_id.decimal_places,
         )
 
@@ -603,12 +616,10 @@ class ResPartner(models.Model):
         _ids, x, t_x, tenure, value, _after = self.env["care.clv.model"]._purchase_rows(company, today, today)
         try:
             fit = clv_model.fit(x, t_x, tenure, value)
-        except clv_model.NotEnoughData:
+        except clv_model.NotEnoughData as error:
             fit = None
-            status = self.env._(
-                "Simple CLV formula: %(count)s customers bought again, the fitted model needs %(needed)s.",
-                count=int((x > 0).sum()), needed=clv_model.MIN_REPEAT_CUSTOMERS,
-            )
+            status = self.env._("Simple CLV formula: %(reason)s.",
+                                reason=self.env["care.clv.model"]._fallback_reason(error))
         else:
             bgnbd, gamma_gamma = fit.bgnbd, fit.gamma_gamma
             status = self.env._(
@@ -787,10 +798,12 @@ class ResPartner(models.Model):
             return {**PROSPECT_VALUES, "care_computed_tier_id": computed_tier_id,
                     "care_tier_id": pinned_tier_id or computed_tier_id}
         score = segmentation.rfm_score(row)
-        computed_tier_id = segmentation.tier_for_score(rules.ladder, score)
         signals = [*segmentation.churn_signals(row, rules), *([gone] if gone else [])]
         clv = segmentation.lifetime_value(row, rules)
         model = valued or {**NO_MODEL_VALUES, "care_model_clv": clv}
+        computed_tier_id = segmentation.tier_for_score(
+            rules.ladder, model["care_model_clv"] if rules.tier_basis == "clv" else score,
+        )
         values = {
             **model,
             "care_value_at_risk": round(model["care_model_clv"] * (1 - model["care_alive_pct"] / 100)

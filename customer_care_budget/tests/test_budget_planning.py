@@ -112,6 +112,32 @@ class TestBudgetPlanning(CareTestCommon):
         ])
         self.assertEqual(budget.amount_planned, 1000.0)
 
+    def test_allocate_by_tier_weight_times_total_clv(self):
+        """Weights 8 x 3,000, 4 x (2 x 500), 2 x (3 x 100): 1000 splits 24,000 : 4,000 : 600, cents conserved; Basic
+        has a customer but no CLV, so no line (weighted by customers it would get one)."""
+        for tier, clvs in ((self.tier_strategic, [3000.0]), (self.tier_key, [500.0, 500.0]),
+                           (self.tier_standard, [100.0, 100.0, 100.0]), (self.tier_basic, [0.0])):
+            for index, clv in enumerate(clvs):
+                self._set_segment(self._customer(f"{tier.name} {index}"), care_tier_id=tier.id, care_model_clv=clv)
+        budget = self._budget(lines=[])
+        wizard = Form(self.env["care.budget.allocate"].with_user(self.care_manager).with_context(
+            default_budget_id=budget.id,
+        ))
+        wizard.activity_type_id = self.env.ref("customer_care_budget.care_activity_gift")
+        wizard.amount = 1000.0
+        self.assertIn(self.tier_basic, wizard.tier_ids, "the gift allows every tier")
+        self.assertIn("43.48", wizard.preview, "by customers first: Basic gets 1 x 1 of 23 weighted customers")
+        wizard.weight_by = "clv"
+        self.assertIn("839.16", wizard.preview)
+        self.assertIn("3,000.00", wizard.preview, "the tier's total CLV is shown")
+        wizard.save().action_allocate()
+        self.assertRecordValues(budget.line_ids.sorted(lambda line: -line.tier_id.min_score), [
+            {"tier_id": self.tier_strategic.id, "amount_original": 839.16},
+            {"tier_id": self.tier_key.id, "amount_original": 139.86},
+            {"tier_id": self.tier_standard.id, "amount_original": 20.98},
+        ])
+        self.assertEqual(budget.amount_planned, 1000.0)
+
     def test_allocate_nothing_is_refused(self):
         budget = self._budget(lines=[])
         wizard = self.env["care.budget.allocate"].with_user(self.care_manager).create({

@@ -167,6 +167,21 @@ class TestClvModel(CareTestCommon):
         self.assertRecordValues(valued, [{"care_model_clv": valued.care_clv, "care_alive_pct": 0.0,
                                           "care_value_at_risk": valued.care_clv}])
 
+    def test_customers_all_alike_keep_the_simple_clv_and_say_why(self):
+        other = self.setup_other_company(name="Alike Company")["company"]
+        customers = self.env["res.partner"].create([
+            {"name": f"Alike {number}", "is_company": True, "customer_rank": 1} for number in range(25)
+        ])
+        self.env["account.move"].with_company(other).create([{
+            "move_type": "out_invoice", "partner_id": customer.id, "invoice_date": day, "company_id": other.id,
+            "invoice_line_ids": [Command.create({"name": "Goods", "quantity": 1, "price_unit": 80.0,
+                                                 "tax_ids": [Command.clear()]})],
+        } for customer in customers for day in (date(2025, 12, 1), date(2026, 3, 1))]).action_post()
+        self._recompute(company=other)
+        self.assertEqual(other.care_value_model_status,
+                         "Simple CLV formula: the fit did not converge on these purchases.")
+        self.assertEqual(customers[0].with_company(other).care_alive_pct, 0.0, "no model, no probability")
+
     def test_value_settings_edges(self):
         for fname, value in (("care_value_horizon_days", 0), ("care_expected_days", -1),
                              ("care_value_discount_pct", 101.0), ("care_alive_threshold_pct", -1.0)):
@@ -178,3 +193,79 @@ class TestClvModel(CareTestCommon):
         self.assertTrue(any(customer.care_model_clv > 0 for customer in longer))
         with self.assertRaises(AccessError):
             longer[:1].with_user(self.env.ref("base.user_demo")).with_company(self.company).read(["care_alive_pct"])
+
+    # ------------------------------------------------------------
+    # the budget tools use the values: tiers by CLV, the allowance suggested from it
+    # ------------------------------------------------------------
+
+    def test_tiers_rank_by_clv_where_settings_say_so(self):
+        self._recompute()
+        customers = self.env["res.partner"].browse(list(self._expected())).with_company(self.company)
+        clvs = sorted(customers.mapped("care_model_clv"))
+        ladder = ((self.tier_strategic, clvs[30]), (self.tier_key, clvs[20]), (self.tier_standard, clvs[10]),
+                  (self.tier_basic, 0.0))
+        for tier, minimum in ladder:
+            tier.min_clv = minimum
+        by_score = {customer: customer.care_tier_id for customer in customers}
+        history = len(customers.care_segment_history_ids)
+        self.company.care_tier_basis = "clv"
+        self.assertGreater(self._recompute(), 0, "a new basis: every tier checked again")
+        for customer in customers:
+            expected = next(tier for tier, minimum in ladder if customer.care_model_clv >= minimum)
+            self.assertEqual(customer.care_tier_id, expected, customer.name)
+        self.assertEqual(len(customers.filtered(lambda customer: customer.care_tier_id == self.tier_strategic)), 10)
+        moved = [customer for customer in customers if customer.care_tier_id != by_score[customer]]
+        self.assertTrue(moved, "CLV and RFM do not rank the cohort alike")
+        self.assertEqual(len(customers.care_segment_history_ids), history + len(moved), "each move in the history")
+        self.company.care_tier_basis = "rfm"
+        self._recompute()
+        self.assertEqual({customer: customer.care_tier_id for customer in customers}, by_score, "back to the scores")
+
+    def test_tiers_ranked_by_clv_need_distinct_minimum_clvs(self):
+        for tier, minimum in ((self.tier_strategic, 5000.0), (self.tier_key, 1000.0), (self.tier_standard, 200.0),
+                              (self.tier_basic, 0.0)):
+            tier.min_clv = minimum
+        self.tier_key.min_clv = 200.0  # allowed while every company ranks by RFM score
+        with self.assertRaisesRegex(ValidationError, "same minimum CLV"), self.env.cr.savepoint():
+            self.company.care_tier_basis = "clv"
+            self.company.flush_recordset()
+        self.tier_key.min_clv = 1000.0
+        self.company.care_tier_basis = "clv"
+        with self.assertRaisesRegex(ValidationError, "Key and Standard have the same minimum CLV"), \
+                self.env.cr.savepoint():
+            self.tier_key.min_clv = 200.0
+        # a tier another company alone sees is no clash with this company's ladder
+        other = self.setup_other_company(name="Ranked by RFM")["company"]
+        self.env["care.tier"].create({"name": "Other Key", "code": "OKEY", "min_score": 11, "min_clv": 1000.0,
+                                      "company_id": other.id})
+        with self.assertRaisesRegex(ValidationError, "same minimum CLV"):
+            self.env["care.tier"].create({"name": "Own Key", "code": "CKEY", "min_score": 12, "min_clv": 1000.0,
+                                          "company_id": self.company.id})
+
+    def test_suggested_allowance_is_a_share_of_the_clv(self):
+        self._recompute()
+        customers = self.env["res.partner"].browse(list(self._expected())).with_company(self.company)
+        self.assertEqual(self.company.care_allowance_clv_pct, 5.0, "the default share")
+        for customer in customers:
+            self.assertAlmostEqual(customer.care_suggested_allowance, round(customer.care_model_clv * 0.05, 2))
+        self.company.care_allowance_clv_pct = 12.5
+        customers.invalidate_recordset(["care_suggested_allowance"])
+        chosen = customers.sorted("care_model_clv")[-3:]
+        suggestions = [round(customer.care_model_clv * 0.125, 2) for customer in chosen]
+        self.assertEqual(chosen.mapped("care_suggested_allowance"), suggestions)
+        for fname, value in (("care_allowance_clv_pct", -1.0), ("care_allowance_clv_pct", 100.5)):
+            with self.assertRaises(ValidationError), self.env.cr.savepoint():
+                self.company.write({fname: value})
+
+        no_value = self.late.with_company(self.company)
+        self.assertFalse(no_value.care_suggested_allowance, "no CLV, no suggestion")
+        self.assertRpcRefused(self.care_user, "res.partner", "action_care_apply_suggested_allowance", chosen.ids)
+        self.assertEqual(chosen.mapped("care_annual_allowance"), [0.0] * 3, "refused: nothing written")
+        self.rpc(self.care_manager, "res.partner", "action_care_apply_suggested_allowance", (chosen | no_value).ids)
+        chosen.invalidate_recordset()
+        self.assertEqual(chosen.mapped("care_annual_allowance"), suggestions)
+        self.assertFalse(no_value.care_annual_allowance)
+        self.assertEqual(
+            self.env["care.expense"].new({"partner_id": chosen[-1].id, "company_id": self.company.id})
+            ._annual_allowance(), suggestions[-1], "the expense rules spend against it",
+        )

@@ -21,7 +21,7 @@ TODAY = date(2026, 12, 1)
 # dormant after 180 days, lost after 365, 30 % margin over 3 years; tiers from 13, 10, 7, 3 points
 RULES = SegmentRules(
     today=TODAY, window_days=365, new_days=90, dormant_days=180, lost_days=365, at_risk_drop_pct=50.0,
-    gap_factor=2.0, gross_margin_pct=30.0, relationship_years=3.0,
+    gap_factor=2.0, gross_margin_pct=30.0, relationship_years=3.0, tier_basis="rfm",
     ladder=((13, "strategic"), (10, "key"), (7, "standard"), (3, "basic")), decimal_places=2,
 )
 
@@ -43,6 +43,14 @@ class TestSegmentationFormulas(BaseCase):
             ["strategic", "strategic", "key", "key", "standard", "standard", "basic", "basic", None],
         )
         self.assertIsNone(tier_for_score((), 15), "no tier at all")
+
+    def test_tier_by_clv_is_the_highest_whose_minimum_clv_the_value_reaches(self):
+        ladder = ((50000.0, "strategic"), (10000.0, "key"), (0.0, "basic"))
+        self.assertEqual(
+            [tier_for_score(ladder, clv) for clv in (80000.0, 50000.0, 49999.99, 10000.0, 9999.99, 0.0)],
+            ["strategic", "strategic", "key", "key", "basic", "basic"],
+        )
+        self.assertIsNone(tier_for_score(((100.0, "key"),), 99.99), "below the lowest minimum: no tier")
 
     def test_score_and_invoiced(self):
         self.assertEqual(rfm_score(aggregate(scores=(5, 4, 2))), 11)

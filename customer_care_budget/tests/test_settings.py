@@ -49,6 +49,7 @@ class TestSettings(CareTestCommon):
             {"min_score": -1},
             {"min_score": 14, "annual_allowance": -1.0},
             {"min_score": 14, "allocation_weight": -2.0},
+            {"min_score": 14, "min_clv": -1.0},
         ):
             with (
                 self.subTest(values=values),

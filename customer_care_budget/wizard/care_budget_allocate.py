@@ -9,8 +9,9 @@ from ..tools import split_amount
 class CareBudgetAllocate(models.TransientModel):
     """Allocate by tier: spread an amount for one activity over tiers.
 
-    Each tier gets amount × (tier weight × customers in the tier) / Σ (weight × customers), rounded
-    to the cent with the cents conserved; one budget line per tier that gets money.
+    Each tier gets amount × (tier weight × size) / Σ (weight × size), rounded to the cent with the cents
+    conserved, where a tier's size is its number of customers or, weighting by CLV, their total discounted
+    CLV; one budget line per tier that gets money.
     """
 
     _name = "care.budget.allocate"
@@ -24,6 +25,12 @@ class CareBudgetAllocate(models.TransientModel):
                             precompute=True)
     date_to = fields.Date(string="End Date", compute="_compute_dates", store=True, readonly=False, required=True,
                             precompute=True)
+    weight_by = fields.Selection(
+        [("customers", "Customers"), ("clv", "Total CLV")],
+        default="customers", required=True,
+        help="Customers: each tier's share is its weight x its number of customers. Total CLV: its weight x the "
+        "total discounted CLV of its customers, so the tiers worth most get most.",
+    )
     tier_ids = fields.Many2many(
         "care.tier", string="Tiers", compute="_compute_tier_ids", store=True, readonly=False,
         help="The tiers to allocate to: by default those the activity allows.",
@@ -43,35 +50,41 @@ class CareBudgetAllocate(models.TransientModel):
             allowed = wizard.activity_type_id.tier_ids
             wizard.tier_ids = ladder & allowed if allowed else ladder
 
-    @api.depends("tier_ids", "amount")
+    @api.depends("tier_ids", "amount", "weight_by")
     def _compute_preview(self):
         for wizard in self:
+            money = wizard.currency_id.format
             rows = Markup("").join(
                 Markup("<tr><td>%s</td><td class='text-end'>%s</td><td class='text-end'>%s</td>"
-                       "<td class='text-end'>%s</td></tr>") % (
-                    tier.name, customers, tier.allocation_weight, wizard.currency_id.format(amount),
+                       "<td class='text-end'>%s</td><td class='text-end'>%s</td></tr>") % (
+                    tier.name, customers, money(clv), tier.allocation_weight, money(amount),
                 )
-                for tier, customers, amount in wizard._allocation(raise_if_empty=False)
+                for tier, customers, clv, amount in wizard._allocation(raise_if_empty=False)
             )
             wizard.preview = Markup(
                 "<table class='table table-sm'><thead><tr><th>%s</th><th class='text-end'>%s</th>"
-                "<th class='text-end'>%s</th><th class='text-end'>%s</th></tr></thead><tbody>%s</tbody></table>"
-            ) % (self.env._("Tier"), self.env._("Customers"), self.env._("Weight"), self.env._("Amount"), rows)
+                "<th class='text-end'>%s</th><th class='text-end'>%s</th><th class='text-end'>%s</th></tr></thead>"
+                "<tbody>%s</tbody></table>"
+            ) % (self.env._("Tier"), self.env._("Customers"), self.env._("Total CLV"), self.env._("Weight"),
+                 self.env._("Amount"), rows)
 
     def _allocation(self, raise_if_empty=True):
-        """[(tier, customers, amount)] for the tiers that get money."""
+        """[(tier, customers, their total CLV, amount)] for the tiers that get money."""
         self.ensure_one()
         company = self.budget_id.company_id or self.env.company
-        counts = self.tier_ids._customer_counts(company)
-        tiers = self.tier_ids.filtered(lambda tier: counts.get(tier) and tier.allocation_weight > 0)
+        totals = self.tier_ids._customer_totals(company)
+        size = 1 if self.weight_by == "clv" else 0  # index in the totals
+        tiers = self.tier_ids.filtered(lambda tier: totals.get(tier, (0, 0.0))[size] > 0 and tier.allocation_weight > 0)
         if not tiers or self.currency_id.compare_amounts(self.amount, 0) <= 0:
             if raise_if_empty:
                 raise UserError(self.env._(
-                    "Nothing to allocate: give a positive amount and tiers with customers and a weight."
+                    "Nothing to allocate: give a positive amount and tiers with customers (and, weighting by CLV, "
+                    "a positive total CLV) and a weight."
                 ))
             return []
-        amounts = split_amount(self.amount, [tier.allocation_weight * counts[tier] for tier in tiers], self.currency_id)
-        return [(tier, counts[tier], amount) for tier, amount in zip(tiers, amounts)]
+        amounts = split_amount(self.amount, [tier.allocation_weight * totals[tier][size] for tier in tiers],
+                               self.currency_id)
+        return [(tier, *totals[tier], amount) for tier, amount in zip(tiers, amounts)]
 
     def action_allocate(self):
         self._create_lines()
@@ -88,5 +101,5 @@ class CareBudgetAllocate(models.TransientModel):
                 "date_to": self.date_to,
                 "amount_original": amount,
             }
-            for tier, _customers, amount in self._allocation()
+            for tier, _customers, _clv, amount in self._allocation()
         ])

@@ -224,9 +224,10 @@ class CareBudgetNext(models.TransientModel):
             if row["amount"] and line.tier_id and not line.partner_id:
                 groups.setdefault((line.activity_type_id, line.date_from, line.date_to), []).append(row)
         tiers = self.env["care.tier"].union(*(row["line"].tier_id for rows in groups.values() for row in rows))
-        sizes = tiers._customer_counts(self.budget_id.company_id)
+        sizes = tiers._customer_totals(self.budget_id.company_id)
         for rows in groups.values():
-            weights = [row["line"].tier_id.allocation_weight * sizes.get(row["line"].tier_id, 0) for row in rows]
+            weights = [row["line"].tier_id.allocation_weight * sizes.get(row["line"].tier_id, (0, 0.0))[0]
+                       for row in rows]
             if sum(weights) <= 0:
                 continue
             amounts = split_amount(sum(row["amount"] for row in rows), weights, self.currency_id)
