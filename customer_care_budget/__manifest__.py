@@ -51,6 +51,7 @@
         "demo/care_evaluation_cohort_demo.xml",
         "demo/care_evaluation_demo.xml",
         "demo/care_expense_rule_demo.xml",
+        "demo/care_clv_model_demo.xml",
     ],
     "assets": {
         "web.assets_backend": ["customer_care_budget/static/src/**/*"],
