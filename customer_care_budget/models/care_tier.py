@@ -102,13 +102,14 @@ class CareTier(models.Model):
             if tier.company_id:
                 same_scope &= Domain("company_id", "in", [tier.company_id.id, False])
             same_clv = tiers.search(same_scope & Domain("min_clv", "=", tier.min_clv))
-            ranking = next((company for other in same_clv for company in tier._companies_seeing(other)
-                            if company.care_tier_basis == "clv"), None)
-            if ranking:
+            clv_clash = next(((other, company) for other in same_clv for company in tier._companies_seeing(other)
+                              if company.care_tier_basis == "clv"), None)
+            if clv_clash:
+                other, company = clv_clash
                 raise ValidationError(self.env._(
                     "Tiers %(tier)s and %(other)s have the same minimum CLV (%(clv)s) while %(company)s ranks tiers "
                     "by CLV: give each tier its own minimum CLV.",
-                    tier=tier.name, other=same_clv[0].name, clv=tier.min_clv, company=ranking.name,
+                    tier=tier.name, other=other.name, clv=tier.min_clv, company=company.name,
                 ))
             clash = tiers.search(
                 same_scope & (Domain("code", "=", tier.code) | Domain("min_score", "=", tier.min_score)),
@@ -143,7 +144,11 @@ class CareTier(models.Model):
     @api.depends_context("company")
     def _compute_margin_ratio(self):
         company = self.env.company
-        customers = self.env["res.partner"].with_company(company).search([("care_tier_id", "in", self._origin.ids)])
+        # sudo: a tier's margin and spending are figures about the tier, shown to whoever may read tiers (compliance
+        # officers too), not its customers' segment fields
+        customers = self.env["res.partner"].sudo().with_company(company).search(
+            [("care_tier_id", "in", self._origin.ids)],
+        )
         figures = customers._care_trailing_figures(company, fields.Date.context_today(self))
         totals = {}
         for customer in customers:
@@ -211,10 +216,10 @@ class CareTier(models.Model):
     def _customer_totals(self, company):
         """{tier: (customers in it, their total discounted CLV)} of ``self`` in ``company`` (tiers are
         company-dependent), in one query. Keyed by the records of ``self``, which a form's onchange holds as
-        new records of the real ones."""
+        new records of the real ones. sudo: figures about the tiers (see :meth:`_compute_margin_ratio`)."""
         totals = {
             tier: (count, clv or 0.0)
-            for tier, count, clv in self.env["res.partner"].with_company(company)._read_group(
+            for tier, count, clv in self.env["res.partner"].sudo().with_company(company)._read_group(
                 [("care_tier_id", "in", self._origin.ids)], ["care_tier_id"], ["__count", "care_model_clv:sum"],
             )
         }

@@ -89,6 +89,12 @@ class TestClvModel(CareTestCommon):
                               {"model_id": model.id, "rank": 11, "actual": 5.0})
         with self.assertRaises(AccessError):
             self.env["care.clv.model"].with_user(self.care_user).search([])
+        # a tier's figures are the tier's: a compliance officer following a tier link reads them, not the customers'
+        self._recompute()
+        tiers = self.env["care.tier"].with_user(self.care_compliance).with_company(self.company).search([])
+        self.assertEqual(sum(tiers.mapped("partner_count")), 40, "the buyers (the late one has no invoice by today)")
+        with self.assertRaises(AccessError):
+            self.late.with_user(self.care_compliance).read(["care_model_clv"])
         other = self.setup_other_company(name="Value Company B")["company"]
         outsider = self._care_user("value_manager_b", "customer_care_budget.group_care_manager",
                                    [Command.set(other.ids)])
