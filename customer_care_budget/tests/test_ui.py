@@ -123,6 +123,10 @@ class TestUi(UiCommon):
         self.assertRecordValues(plan.holdout_ids, [{"tier_id": False, "activity_type_id": False, "share_pct": 20.0}])
         self.assertGreater(len(plan.line_ids), 1, "a line per tier")
         self.assertEqual(set(plan.line_ids.mapped("date_from")), {date(2099, 1, 1)})
+        totals = plan.line_ids.tier_id._customer_totals(plan.company_id)
+        worth = {line: line.tier_id.allocation_weight * totals[line.tier_id][1] for line in plan.line_ids}
+        for line in plan.line_ids:  # weighted by CLV, as chosen in the tour
+            self.assertAlmostEqual(line.amount_original, 900.0 * worth[line] / sum(worth.values()), delta=0.01)
         self.assertEqual(expense.state, "approved")
 
     def test_account_manager_journey_in_chinese(self):

@@ -2,9 +2,9 @@ import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_utils";
 import { openMenu, pick } from "@customer_care_budget/../tests/tours/care_tour_utils";
 
-// The care manager's planning journey: a new plan with a KPI target and a holdout, its gift money allocated by tier,
-// submitted; then an account manager's expense approved from its form, and the two others from the list at
-// once, the summary naming the one the budget refused.
+// The care manager's planning journey: a new plan with a KPI target and a holdout, its gift money allocated by tier
+// (weighted by the tiers' total CLV), submitted; then an account manager's expense approved from its form, and the
+// two others from the list at once, the summary naming the one the budget refused.
 registry.category("web_tour.tours").add("customer_care_planning_tour", {
     url: "/odoo",
     steps: () => [
@@ -81,6 +81,15 @@ registry.category("web_tour.tours").add("customer_care_planning_tour", {
         {
             content: "The preview shows the tiers' shares",
             trigger: ".modal .o_field_widget[name=preview] table:contains(Key)",
+        },
+        {
+            content: "Weight the tiers by their customers' total CLV",
+            trigger: ".modal .o_field_widget[name=weight_by] input[data-value=clv]",
+            run: "click",
+        },
+        {
+            content: "The preview shows the tiers' total CLV",
+            trigger: ".modal .o_field_widget[name=preview] table:contains(Total CLV)",
         },
         {
             content: "Create the lines",
