@@ -62,8 +62,12 @@ class BgNbd:
         """E[purchases in the next ``horizon`` | x, t_x, T] per customer (FHL 2005, eq. 10)."""
         x, t_x, big_t = _arrays(frequency, recency, tenure)
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        z = horizon / (alpha + big_t + horizon)
-        hyper = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
+        # the Gauss function depends on x and T alone, which customers share (whole days, few purchases): computed
+        # once per pair, as it is slow where r is large (customers buying at much the same rate)
+        pairs, customer_pair = np.unique(x + 1j * big_t, return_inverse=True)  # (x, T) as one number: quicker
+        pair_x, pair_t = pairs.real, pairs.imag
+        hyper = special.hyp2f1(r + pair_x, b + pair_x, a + b + pair_x - 1,
+                               horizon / (alpha + pair_t + horizon))[customer_pair]
         bought = 1.0 - ((alpha + big_t) / (alpha + big_t + horizon)) ** (r + x) * hyper
         return (a + b + x - 1) / (a - 1) * bought / (1.0 + self._death_odds(x, t_x, big_t))
 
