@@ -6,7 +6,9 @@ classification, nothing changed, 30 days later), and prints its wall time and qu
 floors: the bare SQL aggregation it is built on, one bare set-based UPDATE of the same values for the
 same customers (the bulk write), and one bare INSERT of the same history rows. The last line sums up the
 ratios: first against aggregate + bulk write, unchanged against the aggregate, later against aggregate +
-bulk write + history insert.
+bulk write + history insert. Then the customer value model's part of the first run, against the bare
+aggregate: the query of every customer's purchases, the fit (BG/NBD and Gamma-Gamma), and the scoring of
+every customer (their purchases again and the formulas).
 
     python3 bench/bench_segmentation.py -c odoo.conf -d DB [--customers N] [--lines M]
 
@@ -159,6 +161,7 @@ def main():
         first, first_queries, first_changes = measure(env, lambda: partners._care_recompute_company(company))
         snapshot_written(env, company, cr.now())
         first_write, _queries, _count = measure(env, lambda: bulk_write(env, key))
+        value_model = measure_value_model(env, company, partners)
         cr.commit()
         again, again_queries, again_changes = measure(env, lambda: partners._care_recompute_company(company))
         later, later_queries, later_changes = measure(
@@ -188,6 +191,34 @@ def main():
           f"ratio {later / later_floor:5.1f} x (aggregate + bulk write + history insert)")
     print(f"bench segmentation: first {first / first_floor:.1f} x, unchanged {again / floor:.1f} x, "
           f"later {later / later_floor:.1f} x floor")
+    purchases, fitting, fitted, scoring, scored = value_model
+    value_time = purchases + fitting + scoring
+    print()
+    print("Customer value model, inside the first classification")
+    bgnbd, gamma_gamma = fitted.bgnbd, fitted.gamma_gamma
+    print(f"  purchases of every customer (one query)  {purchases:8.2f} s   ({bgnbd.customers:,} customers fitted "
+          f"of {len(rows):,})")
+    print(f"  fit, BG/NBD and Gamma-Gamma              {fitting:8.2f} s   (r {bgnbd.r:.3g}, α {bgnbd.alpha:.3g}, "
+          f"a {bgnbd.a:.3g}, b {bgnbd.b:.3g}; p {gamma_gamma.p:.3g}, q {gamma_gamma.q:.3g}, γ {gamma_gamma.gamma:.3g})")
+    print(f"  scoring every customer                   {scoring:8.2f} s   ({scored:,} customers)")
+    print(f"bench value model: {value_time:.2f} s, {value_time / floor:.1f} x the bare aggregate, "
+          f"{value_time / first:.0%} of the first classification")
+
+
+def measure_value_model(env, company, partners):
+    """(purchase query s, fit s, the fit, scoring s, customers scored): the value model's steps of a recompute
+    that finds no kept fit, one by one, as ``_care_value_fit`` and ``_care_value_scores`` run them."""
+    from odoo.addons.customer_care_budget import clv_model  # noqa: PLC0415
+
+    today = partners._care_segment_rules(company).today
+    purchases, _queries, rows = measure(env, lambda: env["care.clv.model"]._purchase_rows(company, today, today))
+    _ids, x, t_x, tenure, value, _after = rows
+    fitting, _queries, fitted = measure(env, lambda: clv_model.fit(x, t_x, tenure, value))
+    rules = partners._care_segment_rules(company)
+    scoring, _queries, (valued, _gone) = measure(
+        env, lambda: partners._care_value_scores(company, rules, fitted, rows[0].astype(int).tolist()),
+    )
+    return purchases, fitting, fitted, scoring, len(valued)
 
 
 def _recompute_on(partners, company, day):
