@@ -16,6 +16,16 @@ function accountManagerSteps(words) {
             run: "click",
         },
         {
+            content: "Look the customer up",
+            trigger: ".o_control_panel .o_searchview_input",
+            run: "edit Tour Customer",
+        },
+        {
+            content: "Search it by name (the first proposal)",
+            trigger: ".o_searchview_autocomplete .o-dropdown-item.focus",
+            run: "click",
+        },
+        {
             content: "The customer shows its tier",
             trigger: ".o_kanban_record:contains(Tour Customer), .o_data_row:contains(Tour Customer)",
         },
