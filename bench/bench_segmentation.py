@@ -210,11 +210,11 @@ def measure_value_model(env, company, partners):
     that finds no kept fit, one by one, as ``_care_value_fit`` and ``_care_value_scores`` run them."""
     from odoo.addons.customer_care_budget import clv_model  # noqa: PLC0415
 
-    today = partners._care_segment_rules(company).today
+    rules = partners._care_segment_rules(company)
+    today = rules.today
     purchases, _queries, rows = measure(env, lambda: env["care.clv.model"]._purchase_rows(company, today, today))
     _ids, x, t_x, tenure, value, _after = rows
     fitting, _queries, fitted = measure(env, lambda: clv_model.fit(x, t_x, tenure, value))
-    rules = partners._care_segment_rules(company)
     scoring, _queries, (valued, _gone) = measure(
         env, lambda: partners._care_value_scores(company, rules, fitted, rows[0].astype(int).tolist()),
     )

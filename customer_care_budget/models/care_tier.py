@@ -202,8 +202,13 @@ class CareTier(models.Model):
     def _get_ladder(self, company):
         """The active tiers ``company`` sees, highest minimum first: minimum CLV where the company ranks tiers by
         CLV, else minimum score (see the class docstring)."""
-        order = "min_clv desc, id" if company.care_tier_basis == "clv" else "min_score desc, id"
-        return self.search([("company_id", "in", [company.id, False])], order=order)
+        return self.search([("company_id", "in", [company.id, False])],
+                           order=f"{self._ladder_minimum(company)} desc, id")
+
+    @api.model
+    def _ladder_minimum(self, company):
+        """The field of a tier that ``company``'s customers are held against: minimum CLV or minimum score."""
+        return "min_clv" if company.care_tier_basis == "clv" else "min_score"
 
     def _companies_seeing(self, other):
         """The companies that see both tiers ``self`` and ``other`` (shared tiers: every company)."""

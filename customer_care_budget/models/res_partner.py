@@ -578,7 +578,8 @@ class ResPartner(models.Model):
 
     def _care_segment_rules(self, company):
         """The company's segmentation settings of today and its tier ladder, read once for all customers."""
-        ladder = self.env["care.tier"].with_company(company)._get_ladder(company)
+        tiers = self.env["care.tier"].with_company(company)
+        ladder, minimum = tiers._get_ladder(company), tiers._ladder_minimum(company)
         return segmentation.SegmentRules(
             today=fields.Date.context_today(self),
             window_days=company.care_window_days,
@@ -590,8 +591,7 @@ class ResPartner(models.Model):
             gross_margin_pct=company.care_gross_margin_pct,
             relationship_years=company.care_relationship_years,
             tier_basis=company.care_tier_basis,
-            ladder=tuple((tier.min_clv if company.care_tier_basis == "clv" else tier.min_score, tier.id)
-                         for tier in ladder),
+            ladder=tuple((tier[minimum], tier.id) for tier in ladder),
             decimal_places=company.currency_id.decimal_places,
         )
 
